@@ -1,0 +1,253 @@
+"""`atp corpus build`: seed text -> validated passages.jsonl, agencies.json and a manifest.
+
+Inputs live in one source folder (reviewed data, all checked in):
+  *.zh-Hant.txt          the plan as supplied
+  errata.json            mojibake spans and their reviewed corrections
+  agencies.json          the agency registry (zh-Hant, English, abbreviations, aliases)
+  translation.en.jsonl   the project's unofficial English, one line per passage or title
+  glossary.json          one English term per Chinese term, checked against the translation
+The build is deterministic: the same inputs give byte-identical outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.clean import clean, load_errata
+from corpus.glossary import load_glossary, missing_terms
+from corpus.models import Agency, AgencyRef, Passage, PathStep, Text, json_schemas
+from corpus.parse import Node, parse, passages
+from corpus.scripts import to_simplified
+
+SOURCE_DIR = Path(__file__).parent / "source"
+DATA_DIR = Path(__file__).parent / "data"
+ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+CN_ORDINAL = "〇一二三四五六七八九十"
+
+
+class BuildError(ValueError):
+    """The inputs do not make a valid corpus; the message says which and where."""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    passages: list[Passage]
+    agencies: list[Agency]
+    clean_text: str
+    input_hash: str
+
+
+def source_file(source_dir: Path) -> Path:
+    found = sorted(source_dir.glob("*.zh-Hant.txt"))
+    if len(found) != 1:
+        raise BuildError(f"expected one *.zh-Hant.txt in {source_dir}, found {len(found)}")
+    return found[0]
+
+
+def input_hash(source_dir: Path) -> str:
+    """sha256 over every input file, names included, so any edit changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in source_dir.iterdir() if p.is_file()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_registry(path: Path) -> list[Agency]:
+    items = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        Agency.model_validate({**item, "zh-Hans": to_simplified(item["zh-Hant"])})
+        for item in items
+    ]
+
+
+def load_translations(path: Path) -> dict[str, dict[str, str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
+    return {row["id"]: row for row in rows}
+
+
+def _chapter_label(node: Node) -> tuple[str, str]:
+    number = int(node.id.split(".")[0])
+    return f"第{CN_ORDINAL[number]}部分", f"Part {ROMAN[number]}"
+
+
+def citation(node: Node) -> tuple[str, str]:
+    """('第二部分（一）2.（2）第3项', 'Part II (1) 2. (2), bullet 3')."""
+    if node.id == "0":
+        return "序言", "Preamble"
+    numbers = node.id.split(".")
+    zh, en = _chapter_label(node)
+    if len(numbers) > 1:
+        zh += f"（{CN_ORDINAL[int(numbers[1])]}）"
+        en += f" ({numbers[1]})"
+    if len(numbers) > 2:
+        zh += f"{numbers[2]}."
+        en += f" {numbers[2]}."
+    if len(numbers) > 3:
+        zh += f"（{numbers[3]}）"
+        en += f" ({numbers[3]})"
+    if len(numbers) > 4:
+        zh += f"第{numbers[4]}项"
+        en += f", bullet {numbers[4]}"
+    return zh, en
+
+
+def _first_sentence_en(text: str) -> str:
+    head, sep, _ = text.partition(". ")
+    return head + "." if sep else text
+
+
+class _Assembler:
+    """Joins parsed nodes with translations and the registry; collects every problem."""
+
+    def __init__(self, translations: dict, registry: list[Agency]) -> None:
+        self.translations = translations
+        self.by_name = {a.zh_hans: a for a in registry}
+        self.problems: list[str] = []
+
+    def english(self, key: str, zh_hans: str) -> str:
+        row = self.translations.get(key)
+        if row is None or not row.get("en", "").strip():
+            self.problems.append(f"{key}: no English translation")
+            return "(missing)"
+        if row.get("zh-Hans") != zh_hans:
+            self.problems.append(f"{key}: translation is stale (its zh-Hans differs from source)")
+        return row["en"].strip()
+
+    def text(self, key: str, zh_hant: str) -> Text:
+        zh_hans = to_simplified(zh_hant)
+        return Text.model_validate(
+            {"zh-Hant": zh_hant, "zh-Hans": zh_hans, "en": self.english(key, zh_hans)}
+        )
+
+    def step(self, node: Node) -> PathStep:
+        if node.kind == "measure":  # a measure as parent: its first sentence is its title
+            full = self.text(node.id, node.text)
+            title = Text.model_validate(
+                {
+                    "zh-Hant": node.title,
+                    "zh-Hans": to_simplified(node.title),
+                    "en": _first_sentence_en(full.en),
+                }
+            )
+            return PathStep(id=node.id, title=title)
+        return PathStep(id=node.id, title=self.text(f"title:{node.id}", node.title))
+
+    def agencies(self, names: tuple[str, ...], where: str) -> list[AgencyRef]:
+        refs = []
+        for name in names:
+            agency = self.by_name.get(to_simplified(name))
+            if agency is None:
+                self.problems.append(f"{where}: agency {name!r} is not in the registry")
+            else:
+                refs.append(agency.ref())
+        return refs
+
+    def passage(self, node: Node) -> Passage:
+        zh_c, en_c = citation(node)
+        where = f"passage {node.id} (line {node.line})"
+        return Passage(
+            id=node.id,
+            kind=node.kind,
+            path=[self.step(a) for a in node.ancestors],
+            citation=Text.model_validate(
+                {"zh-Hant": zh_c, "zh-Hans": to_simplified(zh_c), "en": en_c}
+            ),
+            text=self.text(node.id, node.text),
+            lead_agencies=self.agencies(node.tag.lead, where),
+            cooperating_agencies=self.agencies(node.tag.cooperating, where),
+            parent_id=node.parent.id if node.kind == "bullet" else None,
+            source_line=node.line,
+        )
+
+
+def assemble(source_dir: Path) -> Corpus:
+    """Pure core of the build: read inputs, clean, parse, translate, resolve, validate."""
+    raw = source_file(source_dir).read_text(encoding="utf-8")
+    text = clean(raw, load_errata(source_dir / "errata.json"))
+    nodes = parse(text)
+    registry = load_registry(source_dir / "agencies.json")
+    assembler = _Assembler(load_translations(source_dir / "translation.en.jsonl"), registry)
+    built = [assembler.passage(node) for node in passages(nodes)]
+
+    glossary = load_glossary(source_dir / "glossary.json")
+    for p in built:
+        for term in missing_terms(p.text.zh_hans, p.text.en, glossary):
+            assembler.problems.append(
+                f"passage {p.id}: glossary term {term.zh_hans} should read '{term.en}' in English"
+            )
+        if p.kind in ("measure", "bullet") and p.cooperating_agencies and not p.lead_agencies:
+            assembler.problems.append(f"passage {p.id}: agency tag without a lead agency")
+    ids = Counter(p.id for p in built)
+    assembler.problems += [f"duplicate passage id {i}" for i, n in ids.items() if n > 1]
+    if assembler.problems:
+        raise BuildError("corpus build failed:\n" + "\n".join(assembler.problems))
+    return Corpus(built, registry, text, input_hash(source_dir))
+
+
+def _dump(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def render(corpus: Corpus) -> dict[str, str]:
+    """File name -> exact contents of every output file."""
+    lines = [
+        json.dumps(p.model_dump(by_alias=True), ensure_ascii=False) for p in corpus.passages
+    ]
+    kinds = Counter(p.kind for p in corpus.passages)
+    manifest = {
+        "input_sha256": corpus.input_hash,
+        "passages": len(corpus.passages),
+        "passages_by_kind": dict(sorted(kinds.items())),
+        "agencies": len(corpus.agencies),
+    }
+    schemas = json_schemas()
+    return {
+        "passages.jsonl": "\n".join(lines) + "\n",
+        "agencies.json": _dump([a.model_dump(by_alias=True) for a in corpus.agencies]),
+        "plan.zh-Hant.txt": corpus.clean_text,
+        "plan.zh-Hans.txt": to_simplified(corpus.clean_text),
+        "passage.schema.json": _dump(schemas["passage"]),
+        "agency.schema.json": _dump(schemas["agency"]),
+        "manifest.json": _dump(manifest),
+    }
+
+
+def write_atomic(out_dir: Path, files: dict[str, str]) -> None:
+    """Write every file to a temp name in out_dir, then rename: readers never see half."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(content)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, out_dir / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def build(source_dir: Path = SOURCE_DIR, out_dir: Path = DATA_DIR) -> Corpus:
+    corpus = assemble(source_dir)
+    write_atomic(out_dir, render(corpus))
+    return corpus
+
+
+def load_passages(data_dir: Path = DATA_DIR) -> list[Passage]:
+    path = data_dir / "passages.jsonl"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `atp corpus build` (or `make corpus`)")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [Passage.model_validate_json(line) for line in lines if line.strip()]
+
+
+def load_agencies(data_dir: Path = DATA_DIR) -> list[Agency]:
+    path = data_dir / "agencies.json"
+    return [Agency.model_validate(a) for a in json.loads(path.read_text(encoding="utf-8"))]

