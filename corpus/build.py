@@ -61,8 +61,7 @@ def input_hash(source_dir: Path) -> str:
 def load_registry(path: Path) -> list[Agency]:
     items = json.loads(path.read_text(encoding="utf-8"))
     return [
-        Agency.model_validate({**item, "zh-Hans": to_simplified(item["zh-Hant"])})
-        for item in items
+        Agency.model_validate({**item, "zh-Hans": to_simplified(item["zh-Hant"])}) for item in items
     ]
 
 
@@ -197,9 +196,7 @@ def _dump(obj: object) -> str:
 
 def render(corpus: Corpus) -> dict[str, str]:
     """File name -> exact contents of every output file."""
-    lines = [
-        json.dumps(p.model_dump(by_alias=True), ensure_ascii=False) for p in corpus.passages
-    ]
+    lines = [json.dumps(p.model_dump(by_alias=True), ensure_ascii=False) for p in corpus.passages]
     kinds = Counter(p.kind for p in corpus.passages)
     manifest = {
         "input_sha256": corpus.input_hash,

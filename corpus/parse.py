@@ -176,8 +176,13 @@ def parse(text: str) -> list[Node]:
                 raise ParseError(f"line {lineno}: numbered measure inside a goal part")
             body, tag = split_tag(m[2], lineno)
             measure = Node(
-                f"{owner.id}.{int(m[1])}", "measure", _first_sentence(body), body, tag,
-                lineno, owner,
+                f"{owner.id}.{int(m[1])}",
+                "measure",
+                _first_sentence(body),
+                body,
+                tag,
+                lineno,
+                owner,
             )
             open_passage = None
             nodes.append(measure)

@@ -1,0 +1,195 @@
+"""The corpus stage on the real seed and on a small synthetic plan with the same shapes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from corpus.build import SOURCE_DIR, BuildError, assemble, build, load_passages
+from corpus.clean import CleaningError, clean, find_suspects, load_errata
+from corpus.glossary import load_glossary, missing_terms
+from corpus.models import Passage
+from corpus.parse import ParseError, parse
+
+SYNTHETIC = Path(__file__).parent / "fixtures" / "synthetic_plan"
+DATA = Path(__file__).resolve().parents[1] / "corpus" / "data"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return assemble(SOURCE_DIR)
+
+
+def test_build_is_byte_identical_and_matches_checked_in_files(tmp_path):
+    build(SOURCE_DIR, tmp_path / "a")
+    build(SOURCE_DIR, tmp_path / "b")
+    for name in sorted(p.name for p in (tmp_path / "a").iterdir()):
+        first = (tmp_path / "a" / name).read_bytes()
+        assert first == (tmp_path / "b" / name).read_bytes(), name
+        assert first == (DATA / name).read_bytes(), f"{name} is stale: run `atp corpus build`"
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["input_sha256"])
+
+
+def test_no_pinyin_question_marks_or_mojibake_left(corpus):
+    assert find_suspects(corpus.clean_text) == []
+    for p in corpus.passages:
+        for text in (p.text.zh_hant, p.text.zh_hans):
+            assert not re.search(r"[?\ufffd\u0400-\u04ff\u3040-\u30ff]", text), p.id
+            assert not re.search(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[)）]", text), p.id
+            assert not re.search(r"[(),:;]", text), f"half-width punctuation in {p.id}"
+
+
+def test_the_five_mojibake_spans_read_as_the_official_text(corpus):
+    text = corpus.clean_text
+    for fixed in [
+        "向學校或公安機關",
+        "管理。婚姻登記工作人員",
+        "變造、",
+        "公安部兒童失蹤信息緊急",
+        "向學校或有關部門",
+    ]:
+        assert fixed in text
+    assert "國務院" in text and "國務(wù)院" not in text
+
+
+def test_real_parentheses_survive_in_full_width(corpus):
+    for phrase in [
+        "（2021—2030年）",
+        "DNA（脫氧核糖核酸）",
+        "村（居）委會",
+        "撫養（贍養）",
+        "被拐（買）賣",
+    ]:
+        assert phrase in corpus.clean_text, phrase
+
+
+def test_structure_counts(corpus):
+    kinds = Counter(p.kind for p in corpus.passages)
+    assert kinds == {"principle": 2, "goal": 7, "measure": 29, "bullet": 63, "guarantee": 3}
+    assert len(corpus.passages) == 104
+    assert len(corpus.agencies) == 35
+    assert sum(a.kind == "collective" for a in corpus.agencies) == 1
+
+
+def test_ids_unique_and_bullets_belong_to_the_measure_above(corpus):
+    ids = [p.id for p in corpus.passages]
+    assert len(ids) == len(set(ids))
+    by_id = {p.id: p for p in corpus.passages}
+    for p in corpus.passages:
+        if p.kind == "bullet":
+            parent = by_id[p.parent_id]
+            assert parent.kind == "measure" and p.id.startswith(parent.id + ".")
+            assert p.path[-1].id == parent.id
+
+
+def test_heading_only_measure_is_a_passage_parent_of_its_bullets(corpus):
+    by_id = {p.id: p for p in corpus.passages}
+    heading = by_id["2.2.2.2"]
+    assert heading.text.zh_hant == "依法嚴懲拐賣人口犯罪。"
+    assert heading.lead_agencies == [] and heading.kind == "measure"
+    assert sum(p.parent_id == "2.2.2.2" for p in corpus.passages) == 6
+
+
+def test_every_tagged_clause_has_a_lead_agency_and_names_resolve(corpus):
+    registry = {a.id for a in corpus.agencies}
+    tagged = [p for p in corpus.passages if p.lead_agencies or p.cooperating_agencies]
+    assert len(tagged) == 90
+    for p in tagged:
+        assert p.lead_agencies, p.id
+        assert {a.id for a in p.lead_agencies + p.cooperating_agencies} <= registry
+    for p in corpus.passages:  # the tag never stays in the text
+        assert not re.search(r"(負責|配合)）$", p.text.zh_hant), p.id
+
+
+def test_agency_tags_split_into_lead_and_cooperating(corpus):
+    first = next(p for p in corpus.passages if p.id == "2.1.2.1")
+    assert [a.id for a in first.lead_agencies] == ["cpla", "mps"]
+    assert [a.zh_hans for a in first.cooperating_agencies][-2:] == ["最高人民检察院", "全国妇联"]
+    collective = next(p for p in corpus.passages if p.id == "2.1.2.3.2")
+    assert [a.id for a in collective.lead_agencies] == ["joint-meeting-members"]
+
+
+def test_every_passage_has_three_scripts_and_a_citation(corpus):
+    for p in corpus.passages:
+        assert p.text.zh_hant and p.text.zh_hans and p.text.en
+        assert p.citation.zh_hans and p.citation.en
+        assert "unofficial" in p.translation["en"].lower()
+    bullet = next(p for p in corpus.passages if p.id == "2.1.2.2.3")
+    assert bullet.citation.en == "Part II (1) 2. (2), bullet 3"
+    assert bullet.citation.zh_hans == "第二部分（一）2.（2）第3项"
+
+
+def test_simplified_text_is_mainland_simplified(corpus):
+    text = "".join(p.text.zh_hans for p in corpus.passages)
+    assert "国务院" in text and "卫生健康" not in "".join(p.text.zh_hant for p in corpus.passages)
+    assert "着重" in text and "著重" not in text
+
+
+def test_translation_follows_the_glossary(corpus):
+    glossary = load_glossary(SOURCE_DIR / "glossary.json")
+    for p in corpus.passages:
+        assert missing_terms(p.text.zh_hans, p.text.en, glossary) == [], p.id
+    assert all("purchase" not in p.text.en.lower() for p in corpus.passages)
+
+
+def test_output_validates_against_the_schema():
+    for p in load_passages(DATA):
+        assert isinstance(p, Passage)
+    schema = json.loads((DATA / "passage.schema.json").read_text())
+    assert set(schema["required"]) >= {"id", "kind", "path", "citation", "text"}
+
+
+# -- the synthetic plan: same shapes, and the errors the builder must name ------------
+
+
+def test_synthetic_plan_builds_with_the_same_shapes(tmp_path):
+    corpus = build(SYNTHETIC, tmp_path)
+    kinds = Counter(p.kind for p in corpus.passages)
+    assert kinds == {"principle": 2, "goal": 2, "measure": 2, "bullet": 3, "guarantee": 2}
+    by_id = {p.id: p for p in corpus.passages}
+    assert by_id["2.1.2.1.1"].text.zh_hans.startswith("教师发现疑似拐卖情形的，应当及时向学校")
+    assert [a.id for a in by_id["2.1.2.2.1"].cooperating_agencies] == ["joint-members"]
+    assert by_id["2.1.2.2"].lead_agencies == []
+
+
+def _copy_synthetic(tmp_path: Path, plan: str) -> Path:
+    src = tmp_path / "src"
+    shutil.copytree(SYNTHETIC, src)
+    (src / "plan.zh-Hant.txt").write_text(plan, encoding="utf-8")
+    return src
+
+
+def test_bullet_before_any_measure_is_named():
+    text = "一、總則\n（一）預防。\n1.行動措施。\n——沒有上級措施的條目。\n"
+    with pytest.raises(ParseError, match=r"line 4: a —— bullet before any numbered measure"):
+        parse(text)
+
+
+def test_unclosed_agency_tag_is_named():
+    text = "一、總則\n（一）預防。\n1.行動措施。\n（1）加強教育。（省教育廳負責\n"
+    with pytest.raises(ParseError, match="line 4: unclosed agency tag"):
+        parse(text)
+
+
+def test_leftover_mojibake_fails_the_build_with_line_and_column(tmp_path):
+    plan = (SYNTHETIC / "plan.zh-Hant.txt").read_text() + "三、其他\n（一）附則。亂碼?字。\n"
+    with pytest.raises(CleaningError, match=r"line \d+, column \d+"):
+        assemble(_copy_synthetic(tmp_path, plan))
+
+
+def test_unknown_agency_and_missing_translation_are_reported(tmp_path):
+    plan = (SYNTHETIC / "plan.zh-Hant.txt").read_text().replace("省法院負責", "省檢察院負責")
+    with pytest.raises(BuildError, match="省檢察院"):
+        assemble(_copy_synthetic(tmp_path, plan))
+
+
+def test_stale_erratum_is_an_error():
+    errata = load_errata(SYNTHETIC / "errata.json")
+    with pytest.raises(CleaningError, match="erratum span not found"):
+        clean("一、沒有亂碼\n", errata)
