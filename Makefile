@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine: `make serve` and `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
+TORCH_PIP_ARGS ?=
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ATP := $(VENV)/bin/atp
@@ -15,7 +16,7 @@ $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned: 2.13.0 is the CPU build on this disk; unpinned pulls CUDA
-	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 

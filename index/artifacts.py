@@ -139,9 +139,7 @@ def build_index(
     chunks = []
     for start in range(0, len(texts), batch_size):
         batch = texts[start : start + batch_size]
-        chunks.append(
-            encoder.encode(batch, prompt_name="passage", normalize_embeddings=True)
-        )
+        chunks.append(encoder.encode(batch, prompt_name="passage", normalize_embeddings=True))
         if progress:
             progress(min(start + batch_size, len(texts)), len(texts))
     embeddings = np.vstack(chunks).astype(np.float32)

@@ -178,7 +178,7 @@ class Searcher:
         k: int = 10,
         mode: str = "hybrid",
         lang: str = "auto",
-        filters: Filters = Filters(),  # noqa: B008 - frozen, so a shared default is safe
+        filters: Filters = Filters(),
         view_kinds: tuple[str, ...] = VIEW_KINDS,
     ) -> SearchResult:
         query = self.analyse(q, lang)

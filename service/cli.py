@@ -107,8 +107,11 @@ def search(
     engine = _engine()
     result = engine.searcher.search(q, k=k, mode=mode)
     if as_json:
-        typer.echo(json.dumps(search_response(result, k).model_dump(by_alias=True),
-                              ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                search_response(result, k).model_dump(by_alias=True), ensure_ascii=False, indent=2
+            )
+        )
         return
     script = "en" if result.query.lang == "en" else "zh-Hans"
     for rank, hit in enumerate(result.hits, 1):
