@@ -227,7 +227,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         from index.text import answer_language
 
         script = body.lang if body.lang != "auto" else answer_language(result.query.text)
-        answer = compose_answer(result, script, engine.answer_min_score)
+        threshold = engine.answer_threshold(result.query.lang)
+        answer = compose_answer(result, script, threshold)
         searches.labels("ask", "hybrid", result.query.lang).inc()
         if not answer.answered:
             no_answer.inc()

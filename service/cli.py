@@ -104,32 +104,35 @@ def search(
     """Search the plan from the shell."""
     from service.schemas import search_response
 
-    engine = _engine()
-    result = engine.searcher.search(q, k=k, mode=mode)
+    result = _engine().searcher.search(q, k=k, mode=mode)
     if as_json:
-        typer.echo(
-            json.dumps(
-                search_response(result, k).model_dump(by_alias=True), ensure_ascii=False, indent=2
-            )
-        )
+        body = search_response(result, k, q=q).model_dump(by_alias=True)
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    script = "en" if result.query.lang == "en" else "zh-Hans"
+    script = "en" if result.query.lang == "en" else result.query.lang
+    script = script if script in ("zh-Hans", "zh-Hant", "en") else "zh-Hans"
     for rank, hit in enumerate(result.hits, 1):
-        lead = ", ".join(a.get(script) if hasattr(a, "get") else a.en for a in [])
-        typer.echo(f"{rank}. [{hit.passage.id}] {hit.score:.4f} {hit.passage.citation.get(script)}")
-        typer.echo(f"   {hit.passage.text.get(script)[:160]}{lead}")
+        p = hit.passage
+        lead = ", ".join(a.en if script == "en" else a.zh_hans for a in p.lead_agencies)
+        typer.echo(f"{rank}. [{p.id}] {p.citation.get(script)}  score {hit.score:.3f}")
+        typer.echo(f"   {p.text.get(script)[:200]}")
+        if lead:
+            typer.echo(f"   lead: {lead}")
 
 
 @app.command()
-def ask(question: str) -> None:
+def ask(question: str, lang: str = "auto") -> None:
     """Answer a question from the plan, with citations."""
+    from index.text import answer_language
     from service.answer import compose_answer
 
     engine = _engine()
-    answer = compose_answer(engine, question)
+    result = engine.searcher.search(question, k=5, lang=lang)
+    script = lang if lang != "auto" else answer_language(result.query.text)
+    answer = compose_answer(result, script, engine.answer_threshold(result.query.lang))
     typer.echo(answer.text)
     for pid in answer.citations:
-        typer.echo(f"  - {pid}")
+        typer.echo(f"  [{pid}] {engine.passage(pid).citation.get(script)}")
 
 
 @app.command()

@@ -17,7 +17,7 @@ from service.settings import ROOT, Settings
 
 log = logging.getLogger("atp.engine")
 CALIBRATION = ROOT / "eval" / "calibration.json"
-DEFAULT_ANSWER_MIN_SCORE = 0.80  # until `atp eval` calibrates it on the dev split
+DEFAULT_ANSWER_MIN_SCORE = {"zh": 0.85, "en": 0.82}  # until `atp eval` calibrates them
 
 
 @dataclass(frozen=True)
@@ -26,18 +26,21 @@ class Engine:
     agencies: list[Agency]
     aliases: AliasTable
     searcher: Searcher
-    answer_min_score: float
+    answer_min_score: dict[str, float]  # per side: "zh" or "en"
     load_seconds: float
+
+    def answer_threshold(self, lang: str) -> float:
+        return self.answer_min_score["en" if lang == "en" else "zh"]
 
     def passage(self, passage_id: str) -> Passage | None:
         index = self.searcher.by_id.get(passage_id)
         return None if index is None else self.passages[index]
 
 
-def calibrated_min_score(path: Path = CALIBRATION) -> float:
+def calibrated_min_score(path: Path = CALIBRATION) -> dict[str, float]:
     if path.exists():
-        return float(json.loads(path.read_text())["answer_min_score"])
-    return DEFAULT_ANSWER_MIN_SCORE
+        return dict(json.loads(path.read_text())["answer_min_score"])
+    return dict(DEFAULT_ANSWER_MIN_SCORE)
 
 
 def load_engine(settings: Settings) -> Engine:
@@ -60,9 +63,8 @@ def load_engine(settings: Settings) -> Engine:
     encoder = load_encoder(settings.model_dir)
     searcher = Searcher(passages, agencies, index, encoder, cache_size=settings.query_cache_size)
     searcher.search("预热 warm-up", k=1)  # first call pays lazy init; not the first user
-    min_score = settings.answer_min_score
-    if min_score is None:
-        min_score = calibrated_min_score()
+    fixed = settings.answer_min_score
+    min_score = calibrated_min_score() if fixed is None else {"zh": fixed, "en": fixed}
     took = time.perf_counter() - started
     log.info("engine loaded in %.2fs: %d passages", took, len(passages))
     return Engine(passages, agencies, searcher.aliases, searcher, min_score, round(took, 3))
