@@ -6,6 +6,8 @@ Inputs live in one source folder (reviewed data, all checked in):
   agencies.json          the agency registry (zh-Hant, English, abbreviations, aliases)
   translation.en.jsonl   the project's unofficial English, one line per passage or title
   glossary.json          one English term per Chinese term, checked against the translation
+  questions.jsonl        plain-language questions each passage answers (a search aid,
+                         written from the passages, never from the evaluation set)
 The build is deterministic: the same inputs give byte-identical outputs.
 """
 
@@ -41,6 +43,7 @@ class Corpus:
     agencies: list[Agency]
     clean_text: str
     input_hash: str
+    questions: dict[str, dict[str, list[str]]]
 
 
 def source_file(source_dir: Path) -> Path:
@@ -77,7 +80,7 @@ def _chapter_label(node: Node) -> tuple[str, str]:
 
 
 def citation(node: Node) -> tuple[str, str]:
-    """('第二部分（一）2.（2）第3项', 'Part II (1) 2. (2), bullet 3')."""
+    """Traditional and English: ('第二部分（一）2.（2）第3項', 'Part II (1) 2. (2), bullet 3')."""
     if node.id == "0":
         return "序言", "Preamble"
     numbers = node.id.split(".")
@@ -92,7 +95,7 @@ def citation(node: Node) -> tuple[str, str]:
         zh += f"（{numbers[3]}）"
         en += f" ({numbers[3]})"
     if len(numbers) > 4:
-        zh += f"第{numbers[4]}项"
+        zh += f"第{numbers[4]}項"
         en += f", bullet {numbers[4]}"
     return zh, en
 
@@ -185,9 +188,29 @@ def assemble(source_dir: Path) -> Corpus:
             assembler.problems.append(f"passage {p.id}: agency tag without a lead agency")
     ids = Counter(p.id for p in built)
     assembler.problems += [f"duplicate passage id {i}" for i, n in ids.items() if n > 1]
+    questions = load_questions_source(source_dir / "questions.jsonl")
+    assembler.problems += check_questions(questions, [p.id for p in built])
     if assembler.problems:
         raise BuildError("corpus build failed:\n" + "\n".join(assembler.problems))
-    return Corpus(built, registry, text, input_hash(source_dir))
+    return Corpus(built, registry, text, input_hash(source_dir), questions)
+
+
+def load_questions_source(path: Path) -> dict[str, dict[str, list[str]]]:
+    if not path.exists():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return {r["id"]: {"zh-Hans": r["zh-Hans"], "en": r["en"]} for r in rows}
+
+
+def check_questions(questions: dict, passage_ids: list[str]) -> list[str]:
+    """Search-aid questions must name real passages and be Simplified Chinese."""
+    problems = [f"questions.jsonl: unknown passage id {i}" for i in questions if i not in
+                set(passage_ids)]
+    for pid, q in questions.items():
+        for text in q["zh-Hans"]:
+            if to_simplified(text) != text:
+                problems.append(f"questions.jsonl: {pid}: not Simplified Chinese: {text!r}")
+    return problems
 
 
 def _dump(obj: object) -> str:
@@ -213,6 +236,11 @@ def render(corpus: Corpus) -> dict[str, str]:
         "passage.schema.json": _dump(schemas["passage"]),
         "agency.schema.json": _dump(schemas["agency"]),
         "manifest.json": _dump(manifest),
+        "questions.jsonl": "".join(
+            json.dumps({"id": p.id, **corpus.questions[p.id]}, ensure_ascii=False) + "\n"
+            for p in corpus.passages
+            if p.id in corpus.questions
+        ),
     }
 
 
@@ -243,6 +271,11 @@ def load_passages(data_dir: Path = DATA_DIR) -> list[Passage]:
         raise FileNotFoundError(f"{path} is missing: run `atp corpus build` (or `make corpus`)")
     lines = path.read_text(encoding="utf-8").splitlines()
     return [Passage.model_validate_json(line) for line in lines if line.strip()]
+
+
+def load_questions(data_dir: Path = DATA_DIR) -> dict[str, dict[str, list[str]]]:
+    """Passage id -> {'zh-Hans': [...], 'en': [...]}: questions each passage answers."""
+    return load_questions_source(data_dir / "questions.jsonl")
 
 
 def load_agencies(data_dir: Path = DATA_DIR) -> list[Agency]:

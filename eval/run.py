@@ -16,6 +16,7 @@ from pathlib import Path
 from ranx import Qrels, Run, evaluate
 
 from index.search import Searcher
+from service.answer import coverage
 
 EVAL_DIR = Path(__file__).parent
 DATA = EVAL_DIR / "data"
@@ -89,7 +90,7 @@ def top_scores(searcher: Searcher, questions: list[Question]) -> list[tuple[floa
     out = []
     for q in questions:
         result = searcher.search(q.text, k=1, mode="dense")
-        out.append((result.top_dense, q.answerable, side(result.query.lang)))
+        out.append((coverage(result), q.answerable, side(result.query.lang)))
     return out
 
 
@@ -193,7 +194,9 @@ def report(searcher: Searcher) -> tuple[str, dict]:
 
     thresholds = calibrate(top_scores(searcher, splits["dev"]))
     lines += ["## No-answer decision (/ask)", "",
-              "/ask declines when the best dense score is under a threshold, one for Chinese "
+              "/ask declines when the question's coverage (best dense score over the plan minus "
+              "best cosine to everyday off-topic questions, index/background/) is under a "
+              "threshold, one for Chinese "
               "and one for English questions, chosen on dev to decline the most out-of-scope "
               f"questions while declining at most 5% of answerable ones: **{thresholds}**.", ""]
     for split, qs in splits.items():

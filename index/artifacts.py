@@ -28,8 +28,9 @@ import numpy as np
 from corpus.models import Agency, Passage
 from index.text import add_user_words, sentence_spans, tokenize_en, tokenize_zh
 
-FORMAT = 2
-VIEW_KINDS = ("doc-zh", "doc-en", "sent-zh", "sent-en")
+FORMAT = 3
+VIEW_KINDS = ("doc-zh", "doc-en", "sent-zh", "sent-en", "ask-zh", "ask-en")
+BACKGROUND = Path(__file__).parent / "background" / "questions.jsonl"
 Progress = Callable[[int, int], None]
 
 
@@ -55,7 +56,7 @@ class View:
 
     passage: int  # position in the passage list
     kind: str  # one of VIEW_KINDS
-    sentence: int  # sentence index for sent-* views, -1 for doc-* views
+    sentence: int  # sentence (sent-*) or question (ask-*) index; -1 for doc-* views
 
 
 def sha256_file(path: Path) -> str:
@@ -74,8 +75,11 @@ def model_fingerprint(model_dir: Path) -> str:
     return hashlib.sha256(stamp.read_bytes()).hexdigest()
 
 
-def make_views(passages: list[Passage]) -> tuple[list[View], list[str]]:
-    """Every view of every passage and the text to embed for it."""
+def make_views(
+    passages: list[Passage], questions: dict[str, dict[str, list[str]]] | None = None
+) -> tuple[list[View], list[str]]:
+    """Every view of every passage and the text to embed for it: the whole text and
+    each sentence in zh-Hans and English, and the plain-language questions it answers."""
     views, texts = [], []
     for i, p in enumerate(passages):
         for kind, text, script in (
@@ -89,7 +93,18 @@ def make_views(passages: list[Passage]) -> tuple[list[View], list[str]]:
                 for s, (start, end) in enumerate(spans):
                     views.append(View(i, "sent-" + kind[4:], s))
                     texts.append(text[start:end])
+        asked = (questions or {}).get(p.id, {})
+        for lang, key in (("zh", "zh-Hans"), ("en", "en")):
+            for q, question in enumerate(asked.get(key, [])):
+                views.append(View(i, f"ask-{lang}", q))
+                texts.append(question)
     return views, texts
+
+
+def load_background(path: Path = BACKGROUND) -> list[str]:
+    """Everyday questions on other topics: the contrast for the no-answer decision."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["text"] for line in lines if line.strip()]
 
 
 def keyword_docs(passages: list[Passage]) -> tuple[list[list[str]], list[list[str]]]:
@@ -128,6 +143,8 @@ def build_index(
     *,
     corpus_sha256: str,
     model_dir: Path,
+    questions: dict[str, dict[str, list[str]]] | None = None,
+    background: list[str] | None = None,
     progress: Progress | None = None,
     batch_size: int = 16,
 ) -> dict:
@@ -135,7 +152,9 @@ def build_index(
     started = time.perf_counter()
     words = user_words(passages, agencies)
     add_user_words(words)
-    views, texts = make_views(passages)
+    views, texts = make_views(passages, questions)
+    background = background or []
+    texts = texts + background
     # Longest first and batched by length: padding, not text, dominates CPU time otherwise.
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     embeddings = np.zeros((len(texts), encoder.get_sentence_embedding_dimension()), np.float32)
@@ -147,13 +166,16 @@ def build_index(
         if progress:
             progress(min(start + batch_size, len(texts)), len(texts))
     dense = faiss.IndexFlatIP(embeddings.shape[1])
-    dense.add(embeddings)
+    dense.add(embeddings[: len(views)])
+    contrast = faiss.IndexFlatIP(embeddings.shape[1])
+    contrast.add(embeddings[len(views) :])
     zh_docs, en_docs = keyword_docs(passages)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.build-"))
     try:
         faiss.write_index(dense, str(tmp / "dense.faiss"))
+        faiss.write_index(contrast, str(tmp / "background.faiss"))
         (tmp / "views.json").write_text(
             json.dumps(
                 {
@@ -177,6 +199,7 @@ def build_index(
             "corpus_sha256": corpus_sha256,
             "passages": len(passages),
             "views": {k: sum(v.kind == k for v in views) for k in VIEW_KINDS},
+            "background": len(background),
             "dim": int(embeddings.shape[1]),
             "versions": _versions(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -206,6 +229,7 @@ def _swap_in(new: Path, target: Path) -> None:
 class LoadedIndex:
     manifest: dict
     dense: faiss.Index
+    background: faiss.Index
     views: list[View]
     bm25_zh: bm25s.BM25
     bm25_en: bm25s.BM25
@@ -255,6 +279,7 @@ def load_index(
     return LoadedIndex(
         manifest=manifest,
         dense=faiss.read_index(str(index_dir / "dense.faiss")),
+        background=faiss.read_index(str(index_dir / "background.faiss")),
         views=[View(*v) for v in views_doc["views"]],
         bm25_zh=bm25s.BM25.load(str(index_dir / "bm25-zh")),
         bm25_en=bm25s.BM25.load(str(index_dir / "bm25-en")),

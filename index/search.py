@@ -91,7 +91,8 @@ class SearchResult:
     query: QueryAnalysis
     mode: str
     hits: list[Hit]
-    top_dense: float = 0.0  # best cosine over all passages, for the no-answer decision
+    top_dense: float = 0.0  # best dense score over all passages
+    top_background: float = -1.0  # best cosine to everyday off-topic questions
     extra: dict = field(default_factory=dict)
 
 
@@ -191,8 +192,11 @@ class Searcher:
         n = len(self.passages)
         dense = np.zeros(n, dtype=np.float32)
         sentence: dict[str, np.ndarray] = {}
+        background = -1.0
         if mode in ("hybrid", "dense"):
-            dense, sentence = self.dense_scores(self.encode_query(query), view_kinds)
+            qvec = self.encode_query(query)
+            dense, sentence = self.dense_scores(qvec, view_kinds)
+            background = self.background_score(qvec)
         zh_kw, en_kw = (np.zeros(n), np.zeros(n))
         if mode in ("hybrid", "keyword"):
             zh_kw, en_kw = self.keyword_scores(query)
@@ -217,7 +221,15 @@ class Searcher:
             )
             for i in order
         ]
-        return SearchResult(query, mode, hits, top_dense=float(dense.max()) if n else 0.0)
+        top = float(dense.max()) if n else 0.0
+        return SearchResult(query, mode, hits, top_dense=top, top_background=background)
+
+    def background_score(self, qvec: np.ndarray) -> float:
+        """How much the question looks like everyday questions on other topics."""
+        if self.index.background.ntotal == 0:
+            return -1.0
+        sims, _ = self.index.background.search(qvec, 1)
+        return float(sims[0][0])
 
     def _highlights(
         self, i: int, sentence: dict[str, np.ndarray], query: QueryAnalysis

@@ -66,10 +66,15 @@ def _with_period(sentence: str, script: str) -> str:
     return sentence if sentence.endswith(("。", "？", "！", "；")) else sentence + "。"
 
 
-def compose_answer(result: SearchResult, script: str, min_score: float) -> Answer:
+def coverage(result: SearchResult) -> float:
+    """How much closer the question is to the plan than to everyday off-topic questions."""
+    return result.top_dense - result.top_background
+
+
+def compose_answer(result: SearchResult, script: str, min_coverage: float) -> Answer:
     """One to three sentences from the best passages, or an honest 'not covered'."""
     hits = result.hits
-    if not hits or result.top_dense < min_score:
+    if not hits or coverage(result) < min_coverage:
         return Answer(NO_ANSWER[script], script, False, [], hits)
     best = hits[0]
     cite = best.passage.citation.get(script)

@@ -67,8 +67,8 @@ def model_build(force: bool = False) -> None:
 @index_app.command("build")
 def index_build() -> None:
     """Embed every passage view and build FAISS + BM25 artifacts."""
-    from corpus.build import load_agencies, load_passages
-    from index.artifacts import build_index
+    from corpus.build import load_agencies, load_passages, load_questions
+    from index.artifacts import build_index, load_background
     from index.convert_e5 import load_encoder
 
     settings = Settings()
@@ -82,6 +82,8 @@ def index_build() -> None:
         settings.index_dir,
         corpus_sha256=corpus_manifest["input_sha256"],
         model_dir=settings.model_dir,
+        questions=load_questions(settings.corpus_dir),
+        background=load_background(),
         progress=_progress("embedding"),
     )
     took = time.perf_counter() - started

@@ -11,6 +11,8 @@
   /* ---------- UI strings ---------- */
   var I18N = {
     "en": {
+      copyFailedShort: "Copy failed",
+      home: "Back to search",
       intro: "Find the exact clause of China's Action Plan Against Human Trafficking (2021–2030), who is responsible for it, and a short answer.",
       title: "ATP Search — China's Action Plan Against Human Trafficking (2021–2030)",
       brand: "ATP Search",
@@ -69,6 +71,8 @@
       scriptNames: { "zh-Hans": "Simplified Chinese", "zh-Hant": "Traditional Chinese", "en": "English" },
     },
     "zh-Hans": {
+      copyFailedShort: "复制失败",
+      home: "返回检索",
       intro: "查找《中国反对拐卖人口行动计划（2021—2030年）》的原文条款、责任部门和简要回答。",
       title: "反拐行动计划检索 — 中国反对拐卖人口行动计划（2021—2030年）",
       brand: "反拐计划检索",
@@ -127,6 +131,8 @@
       scriptNames: { "zh-Hans": "简体中文", "zh-Hant": "繁体中文", "en": "英文" },
     },
     "zh-Hant": {
+      copyFailedShort: "複製失敗",
+      home: "返回檢索",
       intro: "查找《中國反對拐賣人口行動計劃（2021—2030年）》的原文條款、責任部門和簡要回答。",
       title: "反拐行動計劃檢索 — 中國反對拐賣人口行動計劃（2021—2030年）",
       brand: "反拐計劃檢索",
@@ -371,9 +377,13 @@
     var msg = err && typeof err.message === "string" ? err.message : t("networkError");
     append(box, [
       el("h2", { class: "error-title", text: t("errorTitle") }),
-      el("p", { class: "error-message", text: msg }),
+      el("p", { class: "error-message", text: msg, lang: err && err.status ? "en" : null }),
       err && err.code ? el("p", { class: "error-code" }, el("code", { text: err.code + (err.status ? " · " + err.status : "") })) : null,
-      el("button", { type: "button", class: "btn", text: t("retry"), on: { click: function () { route(false); } } }),
+      el("div", { class: "card-actions" },
+        !err || !err.status || err.status >= 500 || err.status === 429
+          ? el("button", { type: "button", class: "btn btn-small", text: t("retry"), on: { click: function () { route(false); } } })
+          : null,
+        linkTo("/", "btn btn-small btn-ghost", t("home"))),
     ]);
   }
   function hideError() { var box = $("error"); box.hidden = true; clear(box); }
@@ -381,11 +391,12 @@
   /* ---------- clipboard ---------- */
   function copyText(text, button) {
     function done(ok) {
-      setStatus(ok ? t("copied") : t("copyFailed"));
+      setStatus(ok ? t("copied") : t("copyFailed"), true);
       if (button) {
         var label = button.getAttribute("data-label") || button.textContent;
         button.setAttribute("data-label", label);
-        button.textContent = ok ? t("copied") : t("copyFailed");
+        button.textContent = ok ? t("copied") : t("copyFailedShort");
+        if (!ok) setStatus(t("copyFailed"));
         button.classList.toggle("copied", ok);
         clearTimeout(button._timer);
         button._timer = setTimeout(function () {
@@ -534,7 +545,7 @@
         if (p) (p.lead_agencies || []).forEach(function (a) { if (a && a.id && !seen[a.id]) { seen[a.id] = 1; leads.push(a); } });
       });
       out.push(el("section", { class: "answer" + (answered ? "" : " not-answered"), "aria-labelledby": "answer-h", "aria-live": "polite" },
-        el("h2", { id: "answer-h", class: "answer-title", text: answered ? t("answer") : t("notCovered") }),
+        el("h2", { id: "answer-h", class: "answer-title", text: t("answer") }),
         el("p", { class: "answer-text", lang: str(data.lang) || null }, data.answer),
         cites.childNodes.length ? el("div", { class: "answer-sources" }, el("h3", { text: t("sources") }), cites) : null,
         answered && leads.length ? el("div", { class: "agency-row" }, el("span", { class: "agency-label", text: t("responsible") }), chips(leads, "chip-lead")) : null,
