@@ -204,8 +204,9 @@ def load_questions_source(path: Path) -> dict[str, dict[str, list[str]]]:
 
 def check_questions(questions: dict, passage_ids: list[str]) -> list[str]:
     """Search-aid questions must name real passages and be Simplified Chinese."""
-    problems = [f"questions.jsonl: unknown passage id {i}" for i in questions if i not in
-                set(passage_ids)]
+    problems = [
+        f"questions.jsonl: unknown passage id {i}" for i in questions if i not in set(passage_ids)
+    ]
     for pid, q in questions.items():
         for text in q["zh-Hans"]:
             if to_simplified(text) != text:

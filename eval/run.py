@@ -193,12 +193,16 @@ def report(searcher: Searcher) -> tuple[str, dict]:
         }
 
     thresholds = calibrate(top_scores(searcher, splits["dev"]))
-    lines += ["## No-answer decision (/ask)", "",
-              "/ask declines when the question's coverage (best dense score over the plan minus "
-              "best cosine to everyday off-topic questions, index/background/) is under a "
-              "threshold, one for Chinese "
-              "and one for English questions, chosen on dev to decline the most out-of-scope "
-              f"questions while declining at most 5% of answerable ones: **{thresholds}**.", ""]
+    lines += [
+        "## No-answer decision (/ask)",
+        "",
+        "/ask declines when the question's coverage (best dense score over the plan minus "
+        "best cosine to everyday off-topic questions, index/background/) is under a "
+        "threshold, one for Chinese "
+        "and one for English questions, chosen on dev to decline the most out-of-scope "
+        f"questions while declining at most 5% of answerable ones: **{thresholds}**.",
+        "",
+    ]
     for split, qs in splits.items():
         quality = no_answer_quality(top_scores(searcher, qs), thresholds)
         lines.append(f"- {split}: " + "; ".join(f"{k}: {v}" for k, v in quality.items()))

@@ -107,14 +107,20 @@ def load_background(path: Path = BACKGROUND) -> list[str]:
     return [json.loads(line)["text"] for line in lines if line.strip()]
 
 
-def keyword_docs(passages: list[Passage]) -> tuple[list[list[str]], list[list[str]]]:
-    """BM25 documents: the text plus the names of its agencies, so a question naming
-    an agency (or its alias, expanded at query time) finds that agency's clauses."""
+def keyword_docs(
+    passages: list[Passage], questions: dict[str, dict[str, list[str]]] | None = None
+) -> tuple[list[list[str]], list[list[str]]]:
+    """BM25 documents: the text, the names of its agencies (so a question naming an
+    agency, or an alias expanded at query time, finds its clauses) and the plain-language
+    questions the passage answers (everyday words the plan does not use)."""
     zh, en = [], []
     for p in passages:
         agencies = p.lead_agencies + p.cooperating_agencies
-        zh.append(tokenize_zh(p.text.zh_hans + " " + " ".join(a.zh_hans for a in agencies)))
-        en.append(tokenize_en(p.text.en + " " + " ".join(a.en for a in agencies)))
+        asked = (questions or {}).get(p.id, {})
+        zh_parts = [p.text.zh_hans, *(a.zh_hans for a in agencies), *asked.get("zh-Hans", [])]
+        en_parts = [p.text.en, *(a.en for a in agencies), *asked.get("en", [])]
+        zh.append(tokenize_zh(" ".join(zh_parts)))
+        en.append(tokenize_en(" ".join(en_parts)))
     return zh, en
 
 
@@ -157,7 +163,7 @@ def build_index(
     texts = texts + background
     # Longest first and batched by length: padding, not text, dominates CPU time otherwise.
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    embeddings = np.zeros((len(texts), encoder.get_sentence_embedding_dimension()), np.float32)
+    embeddings = np.zeros((len(texts), encoder.get_embedding_dimension()), np.float32)
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
         embeddings[batch] = encoder.encode(
@@ -169,7 +175,7 @@ def build_index(
     dense.add(embeddings[: len(views)])
     contrast = faiss.IndexFlatIP(embeddings.shape[1])
     contrast.add(embeddings[len(views) :])
-    zh_docs, en_docs = keyword_docs(passages)
+    zh_docs, en_docs = keyword_docs(passages, questions)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.build-"))

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(2048, ge=0, description="LRU entries of query embeddings")
     answer_min_score: float | None = Field(
         None,
-        description="coverage (best dense score minus best off-topic score) below which /ask "
-        "says the plan does not cover the question; default: the per-language thresholds `atp eval` calibrates on the dev "
-        "split (eval/calibration.json)",
+        description="coverage (best dense score minus best off-topic score) below which "
+        "/ask says the plan does not cover the question; default: the per-language "
+        "thresholds `atp eval` calibrates on the dev split (eval/calibration.json)",
     )

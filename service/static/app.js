@@ -454,7 +454,7 @@
   }
 
   // Where a passage sits: its ancestors' titles. A parent measure's "title" is its whole
-  // text, so in lists long steps are shortened; the translator view shows them in full.
+  // text, so long steps are shortened (the parent clause is one click away).
   function crumbs(p, full) {
     var max = script() === "en" ? 60 : 24;
     var steps = (Array.isArray(p.path) ? p.path : []).filter(function (s) { return s && s.id !== p.id; })
@@ -592,7 +592,7 @@
     var all = SCRIPTS.map(function (s) { return pick(p.citation, s) + "\n" + pick(p.text, s); }).join("\n\n");
     var node = el("section", { class: "passage-view translator", "data-id": id },
       depth() > 0 ? el("button", { type: "button", class: "btn btn-ghost btn-small back", on: { click: function () { history.back(); } } }, "← " + t("back")) : null,
-      crumbs(p, true),
+      crumbs(p),
       el("h2", { class: "passage-title", tabindex: "-1", "data-focus": "", lang: sc, text: pick(p.citation, sc) }),
       el("div", { class: "card-meta" }, kindBadge(p.kind), el("code", { class: "pid", title: t("id") }, id)),
       agencyRows(p),
