@@ -279,6 +279,15 @@ def load_questions(data_dir: Path = DATA_DIR) -> dict[str, dict[str, list[str]]]
     return load_questions_source(data_dir / "questions.jsonl")
 
 
+def corpus_fingerprint(data_dir: Path = DATA_DIR) -> str:
+    """sha256 of what the index embeds: a changed passage or question makes it stale."""
+    digest = hashlib.sha256()
+    for name in ("passages.jsonl", "questions.jsonl"):
+        path = data_dir / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()
+
+
 def load_agencies(data_dir: Path = DATA_DIR) -> list[Agency]:
     path = data_dir / "agencies.json"
     return [Agency.model_validate(a) for a in json.loads(path.read_text(encoding="utf-8"))]

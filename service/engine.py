@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.build import load_agencies, load_passages
+from corpus.build import corpus_fingerprint, load_agencies, load_passages
 from corpus.models import Agency, Passage
 from index.aliases import AliasTable
 from index.artifacts import load_index
@@ -53,10 +53,9 @@ def load_engine(settings: Settings) -> Engine:
     torch.set_num_threads(settings.torch_threads)
     passages = load_passages(settings.corpus_dir)
     agencies = load_agencies(settings.corpus_dir)
-    corpus_manifest = json.loads((settings.corpus_dir / "manifest.json").read_text())
     index = load_index(
         settings.index_dir,
-        corpus_sha256=corpus_manifest["input_sha256"],
+        corpus_sha256=corpus_fingerprint(settings.corpus_dir),
         passage_ids=[p.id for p in passages],
         model_dir=settings.model_dir,
     )

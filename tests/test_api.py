@@ -228,3 +228,12 @@ def test_ask_errors(client, kwargs, status):
     response = client.post("/ask", **kwargs)
     assert response.status_code == status
     assert response.json()["error"]["message"]
+
+
+def test_keyword_search_is_script_independent(client):
+    def top(q):
+        return ids(client.get("/search", params={"q": q, "mode": "keyword", "k": 5}))
+
+    assert top("拐賣兒童 收養") == top("拐卖儿童 收养")
+    assert top("婚姻登記") == top("婚姻登记")
+    assert "2.1.2.3.1" in top("婚姻登記")
