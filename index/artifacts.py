@@ -161,25 +161,26 @@ def build_index(
     views, texts = make_views(passages, questions)
     background = background or []
     texts = texts + background
-    # Longest first and batched by length: padding, not text, dominates CPU time otherwise.
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    embeddings = np.zeros((len(texts), encoder.get_embedding_dimension()), np.float32)
-    for start in range(0, len(order), batch_size):
-        batch = order[start : start + batch_size]
-        embeddings[batch] = encoder.encode(
-            [texts[i] for i in batch], prompt_name="passage", normalize_embeddings=True
-        )
-        if progress:
-            progress(min(start + batch_size, len(texts)), len(texts))
-    dense = faiss.IndexFlatIP(embeddings.shape[1])
-    dense.add(embeddings[: len(views)])
-    contrast = faiss.IndexFlatIP(embeddings.shape[1])
-    contrast.add(embeddings[len(views) :])
-    zh_docs, en_docs = keyword_docs(passages, questions)
-
+    # The temp folder first: a disk that refuses writes fails now, not after the embedding.
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.build-"))
     try:
+        # Longest first and batched by length: padding, not text, dominates CPU time otherwise.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        embeddings = np.zeros((len(texts), encoder.get_embedding_dimension()), np.float32)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            embeddings[batch] = encoder.encode(
+                [texts[i] for i in batch], prompt_name="passage", normalize_embeddings=True
+            )
+            if progress:
+                progress(min(start + batch_size, len(texts)), len(texts))
+        dense = faiss.IndexFlatIP(embeddings.shape[1])
+        dense.add(embeddings[: len(views)])
+        contrast = faiss.IndexFlatIP(embeddings.shape[1])
+        contrast.add(embeddings[len(views) :])
+        zh_docs, en_docs = keyword_docs(passages, questions)
+
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         faiss.write_index(contrast, str(tmp / "background.faiss"))
         (tmp / "views.json").write_text(
@@ -226,9 +227,22 @@ def _swap_in(new: Path, target: Path) -> None:
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.replace(target, old)
-    os.replace(new, target)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        if old is not None:  # put the previous index back where the service looks for it
+            os.replace(old, target)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    _remove_abandoned_builds(target)
+
+
+def _remove_abandoned_builds(target: Path, older_than_s: float = 3600) -> None:
+    """Temp folders of builds killed long ago; a build running now is younger than this."""
+    for leftover in target.parent.glob(f".{target.name}.build-*"):
+        if time.time() - leftover.stat().st_mtime > older_than_s:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 @dataclass
@@ -271,6 +285,14 @@ def load_index(
             "rebuild with `atp index build`"
         )
     fingerprint = model_fingerprint(model_dir)
+    if fingerprint == "unknown" and manifest["model"]["fingerprint"] != fingerprint:
+        # no model to compare with: rebuilding the index would not help, building the model does
+        from index.convert_e5 import BUILD_HINT, ModelMissingError
+
+        state = "does not exist" if not model_dir.exists() else "has no atp_model.json"
+        raise ModelMissingError(
+            f"embedding model folder {model_dir} {state}: " + BUILD_HINT.format(path=model_dir)
+        )
     if manifest["model"]["fingerprint"] != fingerprint:
         raise IndexStaleError(
             "the index was built with another model (fingerprint differs); "

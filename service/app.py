@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Annotated, Literal
 
 import anyio
@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from corpus.models import Passage
 from index.search import LANGS, Filters
 from service.answer import NOTICE, compose_answer
 from service.engine import Engine, load_engine
@@ -59,8 +60,12 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 class BodyLimit:
@@ -76,19 +81,29 @@ class BodyLimit:
         declared = headers.get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > self.max_bytes:
             return await _send_too_large(send, self.max_bytes)
-        seen = 0
+        seen, too_large, started = 0, False, False
 
         async def limited_receive():
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                too_large = True
                 raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
+        async def guarded_send(message) -> None:
+            nonlocal started
+            # FastAPI turns any error while reading the body into its own 400: drop that
+            # answer, the 413 below replaces it
+            if too_large and not started:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with suppress(_TooLarge):
+            await self.app(scope, limited_receive, guarded_send)
+        if too_large and not started:
             await _send_too_large(send, self.max_bytes)
 
 
@@ -122,6 +137,16 @@ def check_question(text: str, max_chars: int, field: str) -> str:
             "query_too_long",
             f"{field} has {len(text)} characters; the limit is {max_chars}: shorten it",
         )
+    if not text.isascii():
+        try:  # JSON's "\ud800" escape decodes to a lone surrogate, which no UTF-8 can hold
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ApiError(
+                422,
+                "invalid_text",
+                f"{field} is not valid Unicode text (a lone surrogate at character "
+                f"{exc.start + 1}): send it as UTF-8",
+            ) from None
     return text
 
 
@@ -169,6 +194,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
+    _declare_checked_limits(app, settings)
     _install_access_log(app)
 
     async def off_loop(fn: Callable, *args, **kwargs):
@@ -195,7 +221,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/search", response_model=SearchResponse, tags=["search"], responses=ERRORS)
     async def search(
         engine: EngineDep,
-        q: Annotated[str, Query(description="question or phrase, Chinese or English")],
+        # limits documented here, checked by check_question (for its codes and messages);
+        # Query as a default: a postponed Annotated[...] could not see the local `settings`
+        q: str = Query(
+            description="question or phrase, Chinese or English",
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": settings.max_query_chars,
+                "pattern": r"\S",
+            },
+        ),
         k: Annotated[int, Query(ge=1, le=50, description="number of results")] = 10,
         lang: Annotated[Literal["auto", "zh-Hans", "zh-Hant", "en"], Query()] = "auto",
         agency: Annotated[str | None, Query(description="agency id, name or alias")] = None,
@@ -245,8 +280,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             notice=NOTICE[script],
         )
 
-    @app.get("/passages/{passage_id}", tags=["browse"], responses=ERRORS)
-    async def passage(engine: EngineDep, passage_id: str):
+    @app.get("/passages/{passage_id}", response_model=Passage, tags=["browse"], responses=ERRORS)
+    async def passage(engine: EngineDep, passage_id: str) -> Passage:
         found = engine.passage(passage_id)
         if found is None:
             raise ApiError(
@@ -254,7 +289,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 "unknown_passage",
                 f"no passage with id {passage_id!r}; ids look like '2.1.2.3'",
             )
-        return found.model_dump(by_alias=True)
+        return found
 
     @app.get("/agencies", response_model=AgenciesResponse, tags=["browse"], responses=ERRORS)
     async def agencies(engine: EngineDep) -> AgenciesResponse:
@@ -317,6 +352,22 @@ def _unknown_agency(engine: Engine, name: str) -> str:
     return f"unknown agency {name[:80]!r}; use an id, a Chinese or English name: {ids}"
 
 
+def _declare_checked_limits(app: FastAPI, settings: Settings) -> None:
+    """Put in /openapi.json what `ask` checks by hand (for its own codes and messages), so
+    that a request the schema calls valid is one the service accepts."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            ask = schema["components"]["schemas"]["AskRequest"]["properties"]
+            ask["question"].update(minLength=1, maxLength=settings.max_query_chars, pattern=r"\S")
+            ask["lang"]["enum"] = list(LANGS)
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -332,8 +383,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
+        # keep the exception's headers: a 405 must say which methods are allowed (RFC 9110)
+        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -63,6 +63,7 @@ def start_server(env: dict | None = None, timeout: float = 120.0):
             "127.0.0.1",
             "--port",
             str(port),
+            "--no-access-log",  # uvicorn's own access log would record query strings
         ],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
