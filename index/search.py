@@ -16,6 +16,7 @@ from corpus.models import Agency, Passage
 from corpus.scripts import to_simplified
 from index.aliases import AliasTable
 from index.artifacts import VIEW_KINDS, LoadedIndex
+from index.batcher import MicroBatcher
 from index.text import detect_script, normalize, sentence_spans, tokenize_en, tokenize_zh
 
 Mode = Literal["hybrid", "dense", "keyword"]
@@ -120,7 +121,8 @@ class Searcher:
         self._view_passage = np.array([v.passage for v in index.views], dtype=np.int64)
         self._view_kind = np.array([v.kind for v in index.views])
         self._view_sentence = np.array([v.sentence for v in index.views], dtype=np.int64)
-        self._encode = lru_cache(maxsize=cache_size)(self._encode_uncached)
+        self._batcher = MicroBatcher(self._encode_batch)
+        self._encode = lru_cache(maxsize=cache_size)(self._batcher.encode)
 
     # -- query side -------------------------------------------------------------
     def analyse(self, q: str, lang: str = "auto") -> QueryAnalysis:
@@ -134,9 +136,11 @@ class Searcher:
             en += tokenize_en(a.en)
         return QueryAnalysis(text, detected, agencies, tuple(zh), tuple(en))
 
-    def _encode_uncached(self, text: str) -> np.ndarray:
-        vec = self.encoder.encode([text], prompt_name="query", normalize_embeddings=True)
-        return np.asarray(vec, dtype=np.float32)
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        vectors = self.encoder.encode(
+            texts, prompt_name="query", normalize_embeddings=True, batch_size=len(texts)
+        )
+        return np.asarray(vectors, dtype=np.float32)
 
     def encode_query(self, query: QueryAnalysis) -> np.ndarray:
         text = to_simplified(query.text) if self.dense_simplify else query.text
@@ -244,7 +248,9 @@ class Searcher:
         ):
             spans = sentence_spans(text, script)
             pick = int(sentence[lang][i]) if lang in sentence else -1
-            if pick < 0 or pick >= len(spans):
+            if len(spans) == 1:
+                pick = 0
+            elif pick < 0 or pick >= len(spans):
                 pick = _lexical_best(text, spans, query, script)
             out[script] = [spans[pick]]
         return out
@@ -253,11 +259,17 @@ class Searcher:
 def _lexical_best(
     text: str, spans: list[tuple[int, int]], query: QueryAnalysis, script: str
 ) -> int:
-    """Without dense scores: the sentence sharing the most query tokens."""
-    tokens = set(query.en_tokens if script == "en" else query.zh_tokens)
-    tokenize = tokenize_en if script == "en" else tokenize_zh
-    overlaps = [len(tokens & set(tokenize(text[s:e]))) for s, e in spans]
-    return int(np.argmax(overlaps)) if overlaps else 0
+    """Without dense scores: the sentence containing the most query tokens."""
+    if len(spans) == 1:
+        return 0
+    if script == "en":
+        tokens = set(query.en_tokens)
+        overlaps = [len(tokens & set(tokenize_en(text[s:e]))) for s, e in spans]
+    else:  # substring tests: no segmentation needed, and both scripts share positions
+        tokens = {to_simplified(t) for t in query.zh_tokens}
+        simplified = [to_simplified(text[s:e]) for s, e in spans]
+        overlaps = [sum(t in sentence for t in tokens) for sentence in simplified]
+    return int(np.argmax(overlaps))
 
 
 def _bm25(bm25, tokens: tuple[str, ...], n: int) -> np.ndarray:
