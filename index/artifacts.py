@@ -26,6 +26,7 @@ import faiss
 import numpy as np
 
 from corpus.models import Agency, Passage
+from index.convert_e5 import sha256_file
 from index.text import add_user_words, sentence_spans, tokenize_en, tokenize_zh
 
 FORMAT = 3
@@ -57,14 +58,6 @@ class View:
     passage: int  # position in the passage list
     kind: str  # one of VIEW_KINDS
     sentence: int  # sentence (sent-*) or question (ask-*) index; -1 for doc-* views
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_fingerprint(model_dir: Path) -> str:

@@ -443,7 +443,8 @@ def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Streamed, so a 470 MB weights file never sits in memory."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -540,7 +541,7 @@ def _write_folder(model: E5Bin, folder: Path, source: Path, progress: Progress) 
         {
             "model": MODEL_NAME,
             "source": source.name,
-            "source_sha256": _sha256(source),
+            "source_sha256": sha256_file(source),
             "converter_version": CONVERTER_VERSION,
         },
     )
@@ -602,7 +603,7 @@ def is_up_to_date(model_dir: Path, bin_path: Path | None = None) -> bool:
         return False
     source = Path(bin_path) if bin_path is not None else default_bin_path()
     same_converter = stamp.get("converter_version") == CONVERTER_VERSION
-    return same_converter and stamp.get("source_sha256") == _sha256(source)
+    return same_converter and stamp.get("source_sha256") == sha256_file(source)
 
 
 def load_encoder(model_dir: Path) -> SentenceTransformer:
