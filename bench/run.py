@@ -1132,8 +1132,10 @@ def suggestions(results: dict) -> list[str]:
         out.append(
             f"int8: torch dynamic quantisation of the Linear layers encodes in "
             f"{q['encode_p50_ms']} ms vs {one} ms (min cosine to float32 "
-            f"{q['min_cosine_to_fp32']}); ONNX Runtime int8 would typically do better still. "
-            "Either needs the eval (`atp eval`) re-run to confirm recall holds."
+            f"{q['min_cosine_to_fp32']}), but the eval says quality does not hold: dev MRR@10 "
+            "falls by 0.025-0.035 in dense mode (eval/INT8.md, `python -m "
+            "eval.int8_experiment`), so it is not kept. ONNX Runtime int8 would need the "
+            "same check; a smaller or distilled encoder is the other lever."
         )
     hot_kw = st.get("hot_functions_keyword") or []
     jieba_ms = sum(h["tottime_ms_per_query"] for h in hot_kw if "jieba/" in h["function"])
