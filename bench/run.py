@@ -45,6 +45,7 @@ import numpy as np
 import psutil
 
 from bench.locustfile import QUESTIONS, unique_variant
+from service.cli import server_argv
 from service.settings import ROOT, Settings
 
 BENCH_DIR = ROOT / "bench"
@@ -225,18 +226,7 @@ def start_server(workdir: Path, timeout: float = 180.0) -> Server:
     with log_path.open("wb") as log:  # a file, not a pipe: a full pipe would stall it
         started = time.perf_counter()
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "service.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
+            server_argv("127.0.0.1", port),
             cwd=ROOT,
             env={**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"},
             stdout=log,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from service.cli import server_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -53,18 +54,7 @@ def start_server(env: dict | None = None, timeout: float = 120.0):
     # a file, not a pipe: a full pipe would stall the server
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "service.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",  # uvicorn's own access log would record query strings
-        ],
+        server_argv("127.0.0.1", port),
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=log,
