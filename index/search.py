@@ -94,6 +94,7 @@ class SearchResult:
     hits: list[Hit]
     top_dense: float = 0.0  # best dense score over all passages
     top_background: float = -1.0  # best cosine to everyday off-topic questions
+    top_keyword: float = 0.0  # best BM25 score in the question's own language (zh or en)
     extra: dict = field(default_factory=dict)
 
 
@@ -225,8 +226,15 @@ class Searcher:
             )
             for i in order
         ]
-        top = float(dense.max()) if n else 0.0
-        return SearchResult(query, mode, hits, top_dense=top, top_background=background)
+        own = en_kw if query.lang == "en" else zh_kw
+        return SearchResult(
+            query,
+            mode,
+            hits,
+            top_dense=float(dense.max()) if n else 0.0,
+            top_background=background,
+            top_keyword=float(own.max()) if n else 0.0,
+        )
 
     def background_score(self, qvec: np.ndarray) -> float:
         """How much the question looks like everyday questions on other topics."""

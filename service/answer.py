@@ -6,6 +6,7 @@ translation of it); nothing is generated, so an answer can never say what the pl
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from corpus.models import AgencyRef, Passage
@@ -61,9 +62,12 @@ def responsibility(passage: Passage, script: str) -> str:
 
 
 def _with_period(sentence: str, script: str) -> str:
+    """End a clause cut from a list ('…;' or '…；') as a sentence of its own."""
     if script == "en":
+        sentence = sentence.rstrip(";:, ")
         return sentence if sentence.endswith((".", "?", "!")) else sentence + "."
-    return sentence if sentence.endswith(("。", "？", "！", "；")) else sentence + "。"
+    sentence = sentence.rstrip("；：，、;:, ")
+    return sentence if sentence.endswith(("。", "？", "！")) else sentence + "。"
 
 
 def coverage(result: SearchResult) -> float:
@@ -71,10 +75,24 @@ def coverage(result: SearchResult) -> float:
     return result.top_dense - result.top_background
 
 
-def compose_answer(result: SearchResult, script: str, min_coverage: float) -> Answer:
+@dataclass(frozen=True)
+class NoAnswerRule:
+    """When /ask says the plan does not cover a question: only when meaning and wording
+    both fail to tie it to the plan. Long first-person stories in everyday words can sit
+    as close to everyday questions as to any clause; the plan's own terms in them
+    (上学, 打工, 出生证明 …) still show they are on topic."""
+
+    min_coverage: float  # coverage() below this: the meaning is off topic
+    keyword_evidence: float = math.inf  # best BM25 at or above this: the wording is on topic
+
+    def covers(self, result: SearchResult) -> bool:
+        return coverage(result) >= self.min_coverage or result.top_keyword >= self.keyword_evidence
+
+
+def compose_answer(result: SearchResult, script: str, rule: NoAnswerRule) -> Answer:
     """One to three sentences from the best passages, or an honest 'not covered'."""
     hits = result.hits
-    if not hits or coverage(result) < min_coverage:
+    if not hits or not rule.covers(result):
         return Answer(NO_ANSWER[script], script, False, [], hits)
     best = hits[0]
     cite = best.passage.citation.get(script)

@@ -262,8 +262,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         from index.text import answer_language
 
         script = body.lang if body.lang != "auto" else answer_language(result.query.text)
-        threshold = engine.answer_threshold(result.query.lang)
-        answer = compose_answer(result, script, threshold)
+        answer = compose_answer(result, script, engine.answer_rule(result.query.lang))
         searches.labels("ask", "hybrid", result.query.lang).inc()
         if not answer.answered:
             no_answer.inc()

@@ -154,7 +154,7 @@ def ask(question: str, lang: str = "auto") -> None:
     engine = _engine()
     result = engine.searcher.search(question, k=5, lang=lang)
     script = lang if lang != "auto" else answer_language(result.query.text)
-    answer = compose_answer(result, script, engine.answer_threshold(result.query.lang))
+    answer = compose_answer(result, script, engine.answer_rule(result.query.lang))
     typer.echo(answer.text)
     for pid in answer.citations:
         typer.echo(f"  [{pid}] {engine.passage(pid).citation.get(script)}")

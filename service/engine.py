@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +14,11 @@ from corpus.models import Agency, Passage
 from index.aliases import AliasTable
 from index.artifacts import load_index
 from index.search import Searcher
+from service.answer import NoAnswerRule
 from service.settings import ROOT, Settings
 
 log = logging.getLogger("atp.engine")
 CALIBRATION = ROOT / "eval" / "calibration.json"
-DEFAULT_ANSWER_MIN_SCORE = {"zh": 0.0, "en": 0.0}  # until `atp eval` calibrates them
 
 
 @dataclass(frozen=True)
@@ -26,21 +27,30 @@ class Engine:
     agencies: list[Agency]
     aliases: AliasTable
     searcher: Searcher
-    answer_min_score: dict[str, float]  # per side: "zh" or "en"
+    answer_rules: dict[str, NoAnswerRule]  # per side: "zh" or "en"
     load_seconds: float
 
-    def answer_threshold(self, lang: str) -> float:
-        return self.answer_min_score["en" if lang == "en" else "zh"]
+    def answer_rule(self, lang: str) -> NoAnswerRule:
+        return self.answer_rules["en" if lang == "en" else "zh"]
 
     def passage(self, passage_id: str) -> Passage | None:
         index = self.searcher.by_id.get(passage_id)
         return None if index is None else self.passages[index]
 
 
-def calibrated_min_score(path: Path = CALIBRATION) -> dict[str, float]:
-    if path.exists():
-        return dict(json.loads(path.read_text())["answer_min_score"])
-    return dict(DEFAULT_ANSWER_MIN_SCORE)
+def answer_rules(path: Path = CALIBRATION, min_coverage: float | None = None) -> dict:
+    """The no-answer rule per side, as `atp eval` calibrated it on dev (eval/calibration.json);
+    ``min_coverage`` overrides the calibrated coverage threshold of both sides."""
+    calibration = json.loads(path.read_text()) if path.exists() else {}
+    rules = {}
+    for side in ("zh", "en"):
+        rules[side] = NoAnswerRule(
+            min_coverage=min_coverage
+            if min_coverage is not None
+            else calibration.get("answer_min_score", {}).get(side, 0.0),
+            keyword_evidence=calibration.get("keyword_evidence", {}).get(side, math.inf),
+        )
+    return rules
 
 
 def load_engine(settings: Settings) -> Engine:
@@ -62,8 +72,7 @@ def load_engine(settings: Settings) -> Engine:
     encoder = load_encoder(settings.model_dir)
     searcher = Searcher(passages, agencies, index, encoder, cache_size=settings.query_cache_size)
     searcher.search("预热 warm-up", k=1)  # first call pays lazy init; not the first user
-    fixed = settings.answer_min_score
-    min_score = calibrated_min_score() if fixed is None else {"zh": fixed, "en": fixed}
+    rules = answer_rules(min_coverage=settings.answer_min_score)
     took = time.perf_counter() - started
     log.info("engine loaded in %.2fs: %d passages", took, len(passages))
-    return Engine(passages, agencies, searcher.aliases, searcher, min_score, round(took, 3))
+    return Engine(passages, agencies, searcher.aliases, searcher, rules, round(took, 3))

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     answer_min_score: float | None = Field(
         None,
         description="coverage (best dense score minus best off-topic score) below which "
-        "/ask says the plan does not cover the question; default: the per-language "
-        "thresholds `atp eval` calibrates on the dev split (eval/calibration.json)",
+        "/ask says the plan does not cover the question, unless its wording matches the "
+        "plan's (keyword evidence); default: the per-language thresholds `atp eval` "
+        "calibrates on the dev split (eval/calibration.json)",
     )

@@ -139,6 +139,25 @@ def test_ask_says_when_the_plan_does_not_cover_it(client, question):
     assert body["results"], "the nearest clauses are still shown"
 
 
+def test_a_long_story_in_everyday_words_is_still_answered(client):
+    """Its meaning sits as near to everyday questions as to any clause (coverage -0.028,
+    under the threshold); the plan's own words in it (学生, 上课, 打工) keep it answered."""
+    question = "我是学校老师，学生连续几天没来上课，家长说孩子被带走打工了，我该怎么办？"
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["answered"] is True, body["answer"]
+    assert body["citations"][0] == "2.1.2.2.8"  # keep children in compulsory education
+
+
+@pytest.mark.parametrize(
+    "question", ["who helps rescued trafficked women find jobs?", "谁帮助被解救妇女就业创业"]
+)
+def test_answers_end_a_listed_clause_as_a_sentence(client, question):
+    """Clauses cut from a list end in ';' or '；': the answer closes them with a full stop."""
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["citations"][0] == "2.1.2.2.10", body["answer"]  # ends "…就业创业；"
+    assert not any(s in body["answer"] for s in (";.", "; Lead", "；。", "；由")), body["answer"]
+
+
 def test_passage_by_id(client):
     body = client.get("/passages/2.1.2.2.3").json()
     assert_passage_shape(body)
