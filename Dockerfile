@@ -18,11 +18,12 @@ WORKDIR /app
 COPY --chown=atp:atp . .
 USER atp
 
-# CPU torch pinned first (see Makefile), then the project; then model, corpus and index.
+# CPU torch pinned first (see Makefile), then the project without its test tools
+# (EXTRAS=); then model, corpus and index.
 # Outside this workplace, point TORCH_PIP_ARGS at PyTorch's CPU wheel index
 # (--index-url .../whl/cpu) so pip does not fetch the CUDA build.
 ARG TORCH_PIP_ARGS=""
-RUN make index PYTHON=python3 TORCH_PIP_ARGS="$TORCH_PIP_ARGS"
+RUN make index PYTHON=python3 EXTRAS= TORCH_PIP_ARGS="$TORCH_PIP_ARGS"
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 TORCH_PIP_ARGS ?=
+EXTRAS ?= [test]
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ATP := $(VENV)/bin/atp
@@ -14,7 +15,7 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned: 2.13.0 is the CPU build on this disk; unpinned pulls CUDA
 	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.$(EXTRAS)'
 	touch $@
 
 install: $(INSTALLED)
