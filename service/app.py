@@ -1,4 +1,4 @@
-"""The HTTP API of ../shared/API.md: an app factory, a lifespan that loads once, thin routes."""
+"""The HTTP API of docs/API.md: an app factory, a lifespan that loads once, thin routes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Response and request shapes of ../shared/API.md, and their mapping from domain objects."""
+"""Response and request shapes of docs/API.md, and their mapping from domain objects."""
 
 from __future__ import annotations
 
