@@ -119,7 +119,7 @@ def keyword_evidence(background: list[Top], quantile: float = 0.95) -> dict[str,
 
 def declined(top: Top, thresholds: dict, evidence: dict) -> bool:
     rule = NoAnswerRule(thresholds[top.side], evidence[top.side])
-    return top.coverage < rule.min_coverage and top.keyword < rule.keyword_evidence
+    return not rule.admits(top.coverage, top.keyword)
 
 
 def calibrate(tops: list[Top], max_wrongly_declined: float = 0.05) -> dict:

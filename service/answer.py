@@ -86,7 +86,10 @@ class NoAnswerRule:
     keyword_evidence: float = math.inf  # best BM25 at or above this: the wording is on topic
 
     def covers(self, result: SearchResult) -> bool:
-        return coverage(result) >= self.min_coverage or result.top_keyword >= self.keyword_evidence
+        return self.admits(coverage(result), result.top_keyword)
+
+    def admits(self, coverage: float, keyword: float) -> bool:
+        return coverage >= self.min_coverage or keyword >= self.keyword_evidence
 
 
 def compose_answer(result: SearchResult, script: str, rule: NoAnswerRule) -> Answer:

@@ -38,7 +38,9 @@ class Engine:
         return None if index is None else self.passages[index]
 
 
-def answer_rules(path: Path = CALIBRATION, min_coverage: float | None = None) -> dict:
+def answer_rules(
+    path: Path = CALIBRATION, min_coverage: float | None = None
+) -> dict[str, NoAnswerRule]:
     """The no-answer rule per side, as `atp eval` calibrated it on dev (eval/calibration.json);
     ``min_coverage`` overrides the calibrated coverage threshold of both sides."""
     calibration = json.loads(path.read_text()) if path.exists() else {}
