@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corpus.models import Passage
+from corpus.models import Agency, Passage
 from index.search import LANGS, Filters
 from service.answer import NOTICE, compose_answer
 from service.engine import Engine, load_engine
@@ -277,6 +277,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             ],
             results=[search_hit(rank, hit) for rank, hit in enumerate(answer.hits, 1)],
             notice=NOTICE[script],
+            agencies=[_agency_counts(engine, a) for a in result.query.agencies],
         )
 
     @app.get("/passages/{passage_id}", response_model=Passage, tags=["browse"], responses=ERRORS)
@@ -292,11 +293,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.get("/agencies", response_model=AgenciesResponse, tags=["browse"], responses=ERRORS)
     async def agencies(engine: EngineDep) -> AgenciesResponse:
-        rows = []
-        for a in engine.agencies:
-            lead, coop = counts(engine.passages, a)
-            rows.append(AgencyCounts(**a.model_dump(), lead_count=lead, cooperating_count=coop))
-        return AgenciesResponse(agencies=rows)
+        return AgenciesResponse(agencies=[_agency_counts(engine, a) for a in engine.agencies])
 
     @app.get(
         "/agencies/{agency_id}/passages",
@@ -337,6 +334,11 @@ def _load(app: FastAPI, settings: Settings) -> None:
     except Exception as exc:  # reported by /readyz; the process stays up for diagnosis
         app.state.load_error = f"{type(exc).__name__}: {exc}"
         logging.getLogger("atp.engine").error("loading failed: %s", app.state.load_error)
+
+
+def _agency_counts(engine: Engine, agency: Agency) -> AgencyCounts:
+    lead, coop = counts(engine.passages, agency)
+    return AgencyCounts(**agency.model_dump(), lead_count=lead, cooperating_count=coop)
 
 
 def _agency_id(engine: Engine, name: str) -> str:

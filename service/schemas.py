@@ -65,6 +65,10 @@ class AskResponse(BaseModel):
     citation_details: list[Citation]
     results: list[SearchHit]
     notice: str
+    agencies: list[AgencyCounts] = Field(
+        description="agencies the question names, with how many passages each leads and "
+        "cooperates on (all of them: GET /agencies/{id}/passages)"
+    )
 
 
 class AgencyCounts(Agency):

@@ -158,6 +158,16 @@ def test_answers_end_a_listed_clause_as_a_sentence(client, question):
     assert not any(s in body["answer"] for s in (";.", "; Lead", "；。", "；由")), body["answer"]
 
 
+@pytest.mark.parametrize(
+    "question", ["What is ACWF responsible for?", "全國婦聯負責什麼？", "全国妇联负责什么"]
+)
+def test_ask_names_the_agencies_of_the_question_with_counts(client, question):
+    body = client.post("/ask", json={"question": question}).json()
+    everyone = {a["id"]: a for a in client.get("/agencies").json()["agencies"]}
+    assert body["agencies"] == [everyone["acwf"]]
+    assert body["agencies"][0]["lead_count"] + body["agencies"][0]["cooperating_count"] == 40
+
+
 def test_passage_by_id(client):
     body = client.get("/passages/2.1.2.2.3").json()
     assert_passage_shape(body)

@@ -446,6 +446,23 @@ def test_agency_view_counts_and_role_filter(web):
     assert visible_cards(deep) == coop
 
 
+def test_an_agency_named_in_the_question_leads_to_its_obligations(web):
+    """An NGO asks what one agency must do: the answer names it with its counts, and its chip
+    opens all its obligations."""
+    question = "全国妇联在反拐中负责哪些工作？"
+    counts = api(web.base, "/ask", {"question": question, "lang": "auto"})["agencies"]
+    assert [a["id"] for a in counts] == ["acwf"]
+    page = web.open("/", locale="zh-CN")
+    search(page, question)
+    named = page.locator("#view .answer .named")
+    assert named.locator(".chip").inner_text() == "全国妇联"
+    lead, coop = counts[0]["lead_count"], counts[0]["cooperating_count"]
+    assert named.locator(".role-counts").inner_text() == f"牵头 {lead} 项 · 配合 {coop} 项"
+    named.locator(".chip").click()
+    page.wait_for_selector("#view .agency-view[data-agency='acwf']", timeout=WAIT_MS)
+    assert visible_cards(page) == lead + coop
+
+
 def test_agency_list_is_reachable(web):
     agencies = api(web.base, "/agencies")["agencies"]
     page = web.open("/")

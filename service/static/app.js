@@ -37,6 +37,8 @@
       notCovered: "The plan does not seem to cover this",
       sources: "Sources",
       responsible: "Responsible agencies",
+      named: "Named in your question",
+      roleCounts: "leads {lead} · cooperates on {coop}",
       lead: "Lead",
       cooperating: "Cooperating",
       leadAgencies: "Lead agencies",
@@ -97,6 +99,8 @@
       notCovered: "行动计划似乎未涉及这个问题",
       sources: "依据条文",
       responsible: "责任部门",
+      named: "问题中提到的部门",
+      roleCounts: "牵头 {lead} 项 · 配合 {coop} 项",
       lead: "牵头",
       cooperating: "配合",
       leadAgencies: "牵头部门",
@@ -157,6 +161,8 @@
       notCovered: "行動計劃似乎未涉及這個問題",
       sources: "依據條文",
       responsible: "責任部門",
+      named: "問題中提到的部門",
+      roleCounts: "牽頭 {lead} 項 · 配合 {coop} 項",
       lead: "牽頭",
       cooperating: "配合",
       leadAgencies: "牽頭部門",
@@ -442,6 +448,16 @@
     return ul;
   }
 
+  // Agencies the question names, each with its counts: the way into all its obligations.
+  function namedAgencies(list) {
+    var ul = chips(list, "chip-named");
+    Array.prototype.forEach.call(ul.children, function (li, i) {
+      var a = list.filter(function (x) { return x && x.id; })[i];
+      li.appendChild(el("span", { class: "role-counts", text: t("roleCounts", { lead: a.lead_count, coop: a.cooperating_count }) }));
+    });
+    return el("div", { class: "agency-row named" }, el("span", { class: "agency-label", text: t("named") }), ul);
+  }
+
   function agencyRows(p) {
     var rows = [];
     if (p.lead_agencies && p.lead_agencies.length) {
@@ -549,6 +565,7 @@
         el("p", { class: "answer-text", lang: str(data.lang) || null }, data.answer),
         cites.childNodes.length ? el("div", { class: "answer-sources" }, el("h3", { text: t("sources") }), cites) : null,
         answered && leads.length ? el("div", { class: "agency-row" }, el("span", { class: "agency-label", text: t("responsible") }), chips(leads, "chip-lead")) : null,
+        Array.isArray(data.agencies) && data.agencies.length ? namedAgencies(data.agencies) : null,
         typeof data.notice === "string" && data.notice ? el("p", { class: "notice", lang: str(data.lang) || null, text: data.notice }) : null));
     } else if (v.note) {
       out.push(el("p", { class: "note", text: v.note }));
