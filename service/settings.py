@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,13 +38,18 @@ class Settings(BaseSettings):
         description="threads that run searches off the event loop; they "
         "wait on the one micro-batching encoder thread, so more than cores is fine",
     )
-    torch_threads: int = Field(
+    encoder: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="query encoder: the model on ONNX Runtime (same float32 weights, about "
+        "2.5x cheaper per question; eval/REPORT.md is unchanged) or on PyTorch through "
+        "sentence-transformers",
+    )
+    encoder_threads: int = Field(
         default_factory=lambda: min(4, len(os.sched_getaffinity(0))),
         ge=1,
         le=32,
         description="intra-op threads of the single micro-batching encoder thread; default: "
-        "the usable cores (up to 4). On 2 cores, 2 threads served 62 -> 84 never-seen "
-        "questions/s at 8 users (bench/RESULTS.md)",
+        "the usable cores (up to 4)",
     )
     query_cache_size: int = Field(2048, ge=0, description="LRU entries of query embeddings")
     answer_min_score: float | None = Field(

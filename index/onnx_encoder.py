@@ -1,0 +1,209 @@
+"""The query encoder on ONNX Runtime: the same float32 e5 model, 2.5× cheaper per question.
+
+Why: one never-seen question is the service's whole cost, and eager PyTorch behind
+sentence-transformers spends more on dispatch and module bookkeeping than on the maths of a
+20-token input (bench/RESULTS.md, stage profile). ``export`` writes the converted BERT, with
+its mean pooling and normalisation, as one ONNX graph beside the sentence-transformers
+folder; ``OnnxEncoder`` runs it with ``tokenizers`` and ``onnxruntime`` alone, so the server
+needs neither torch nor sentence-transformers. Same weights, same float32 arithmetic: the
+export is checked against sentence-transformers (cosine ≥ 0.9999) before it is kept, and
+passages embedded by either stay comparable with questions embedded by the other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.convert_e5 import (
+    BUILD_HINT,
+    MAX_SEQ_LENGTH,
+    PROMPTS,
+    STAMP_FILE,
+    ModelMissingError,
+    load_encoder,
+    require_folder,
+)
+
+ONNX_DIR = "onnx"
+ONNX_FILE = f"{ONNX_DIR}/model.onnx"  # the graph; its weights in model.onnx.data beside it
+ONNX_STAMP = f"{ONNX_DIR}/atp_onnx.json"
+EXPORTER_VERSION = "2"
+MIN_COSINE = 0.9999
+CHECK_TEXTS = (
+    "医护人员发现疑似拐卖儿童怎么办",
+    "酒店前台發現可疑住客帶著哭泣的女孩，該怎麼辦？",
+    "Who leads the DNA database for missing children?",
+    "加强源头治理，完善以社区为基础的预防拐卖人口犯罪网络，实施网格化管理。",
+    "a",
+    "mixed 中英文 question about 公安部 and the Ministry of Civil Affairs",
+)
+
+
+class OnnxModelMissingError(ModelMissingError):
+    """The ONNX export is absent or was made from other weights."""
+
+
+def _source_stamp(model_dir: Path) -> str:
+    return (model_dir / STAMP_FILE).read_text(encoding="utf-8")
+
+
+def is_current(model_dir: Path) -> bool:
+    """True when the export exists and was made by this exporter from these weights."""
+    try:
+        stamp = json.loads((model_dir / ONNX_STAMP).read_text(encoding="utf-8"))
+        source = _source_stamp(model_dir)
+    except (OSError, ValueError):
+        return False
+    files = [model_dir / ONNX_FILE, model_dir / ONNX_DIR / "model.onnx.data"]
+    return all(f.exists() for f in files) and stamp == {
+        "exporter_version": EXPORTER_VERSION,
+        "source_stamp": source,
+    }
+
+
+def export(model_dir: Path) -> dict:
+    """Export the converted folder's encoder to ``onnx/`` (temp folder, check, rename) and
+    return the check: cosine to sentence-transformers on a few mixed texts."""
+    import onnx
+    import torch
+
+    model_dir = Path(model_dir)
+    st = load_encoder(model_dir)
+    bert = st[0].auto_model.eval()
+
+    class MeanPooledNormalised(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask):
+            tokens = self.bert(input_ids=input_ids, attention_mask=attention_mask)[0]
+            mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
+            mean = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, dim=-1)
+
+    sample = st.tokenizer(["query: a", "query: two words"], padding=True, return_tensors="pt")
+    out_dir = model_dir / ONNX_DIR
+    tmp = Path(tempfile.mkdtemp(prefix=".onnx.", suffix=".tmp", dir=model_dir))
+    try:
+        traced = tmp / "traced.onnx"
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes on shapes the export fixes anyway
+            torch.onnx.export(
+                MeanPooledNormalised().eval(),
+                (sample["input_ids"], sample["attention_mask"]),
+                str(traced),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["embedding"],
+                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in sample},
+                opset_version=17,
+                dynamo=False,  # the TorchScript exporter: no onnxscript needed
+            )
+        # Weights beside the graph, not inside it: the server then reads them straight into
+        # their tensors (peak RSS 0.5 GB) instead of parsing a 470 MB protobuf first (1.2 GB).
+        graph = onnx.load(str(traced))
+        onnx.save_model(
+            graph,
+            str(tmp / "model.onnx"),
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location="model.onnx.data",
+        )
+        del graph
+        traced.unlink()
+        check = compare(OnnxEncoder(model_dir, path=tmp / "model.onnx"), st, CHECK_TEXTS)
+        if check["min_cosine"] < MIN_COSINE:
+            raise RuntimeError(f"ONNX export disagrees with sentence-transformers: {check}")
+        stamp = {"exporter_version": EXPORTER_VERSION, "source_stamp": _source_stamp(model_dir)}
+        (tmp / "atp_onnx.json").write_text(json.dumps(stamp), encoding="utf-8")
+        for path in [tmp, *tmp.iterdir()]:  # mkdtemp makes it owner-only
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        old = out_dir.with_name(f".{ONNX_DIR}.{os.getpid()}.old")
+        if out_dir.exists():
+            out_dir.rename(old)
+        tmp.rename(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return check
+
+
+def compare(onnx: OnnxEncoder, st, texts: Sequence[str]) -> dict:
+    """Cosine of each text's ONNX embedding to its sentence-transformers one, both prompts,
+    one text at a time and all in one padded batch."""
+    cosines = []
+    for prompt in PROMPTS:
+        want = st.encode(list(texts), prompt_name=prompt, normalize_embeddings=True)
+        batch = onnx.encode(list(texts), prompt_name=prompt)
+        alone = np.vstack([onnx.encode([t], prompt_name=prompt) for t in texts])
+        cosines += list(np.sum(want * batch, axis=1)) + list(np.sum(want * alone, axis=1))
+    return {"texts": len(texts), "min_cosine": float(min(cosines))}
+
+
+class OnnxEncoder:
+    """The subset of ``SentenceTransformer.encode`` the searcher uses, on ONNX Runtime."""
+
+    def __init__(self, model_dir: Path, *, threads: int = 1, path: Path | None = None) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        model_dir = require_folder(model_dir)
+        path = Path(path) if path is not None else model_dir / ONNX_FILE
+        if path == model_dir / ONNX_FILE and not is_current(model_dir):
+            raise OnnxModelMissingError(
+                f"the ONNX encoder {path} is missing or was made from other weights: "
+                + BUILD_HINT.format(path=model_dir)
+            )
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+        pad = json.loads((model_dir / "special_tokens_map.json").read_text())["pad_token"]
+        pad_token = pad["content"] if isinstance(pad, dict) else pad
+        self.tokenizer.enable_padding(
+            pad_id=self.tokenizer.token_to_id(pad_token), pad_token=pad_token
+        )
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        # Idle intra-op threads would spin on the cores the HTTP threads need.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = onnxruntime.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+        config = json.loads((model_dir / "config.json").read_text())
+        self.dimension = int(config["hidden_size"])
+
+    def get_embedding_dimension(self) -> int:
+        return self.dimension
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        prompt_name: str = "query",
+        normalize_embeddings: bool = True,
+        batch_size: int = 32,
+    ) -> np.ndarray:
+        """Normalised embeddings (float32, one row per text); always normalised, as e5 is."""
+        prompt = PROMPTS[prompt_name]
+        rows = []
+        for start in range(0, len(texts), batch_size):
+            batch = self.tokenizer.encode_batch(
+                [prompt + t for t in texts[start : start + batch_size]]
+            )
+            feed = {
+                "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
+            }
+            rows.append(self.session.run(None, feed)[0])
+        if not rows:
+            return np.zeros((0, self.dimension), np.float32)
+        return np.vstack(rows).astype(np.float32)

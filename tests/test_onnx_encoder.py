@@ -1,0 +1,97 @@
+"""The ONNX query encoder is the sentence-transformers model, run without torch."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from index.convert_e5 import ModelMissingError, load_encoder
+from index.onnx_encoder import (
+    MIN_COSINE,
+    ONNX_FILE,
+    ONNX_STAMP,
+    OnnxEncoder,
+    OnnxModelMissingError,
+    compare,
+)
+from service.engine import load_engine
+
+TEXTS = [
+    "孩子丢了怎么办",
+    "醫護人員發現疑似拐賣婦女兒童情形的，應當及時報告",
+    "What must a hotel receptionist do about a guest with a frightened girl?",
+    "公安部 MPS 和 Ministry of Civil Affairs 的分工",
+    "x",
+    "禁止除公安机关以外的任何组织或者个人收集被拐卖儿童、父母和疑似被拐卖人员的DNA数据信息。" * 3,
+]
+
+
+@pytest.fixture(scope="module")
+def st_encoder(settings):
+    return load_encoder(settings.model_dir)
+
+
+@pytest.fixture(scope="module")
+def onnx_encoder(settings):
+    return OnnxEncoder(settings.model_dir)
+
+
+def test_tokens_match_sentence_transformers(st_encoder, onnx_encoder):
+    for prompt in ("query: ", "passage: "):
+        for text in TEXTS:
+            want = st_encoder.tokenizer(prompt + text)["input_ids"]
+            assert onnx_encoder.tokenizer.encode(prompt + text).ids == want
+
+
+def test_embeddings_match_alone_and_padded_in_a_batch(st_encoder, onnx_encoder):
+    check = compare(onnx_encoder, st_encoder, TEXTS)
+    assert check["min_cosine"] >= MIN_COSINE, check
+    vectors = onnx_encoder.encode(TEXTS, prompt_name="passage", batch_size=4)
+    assert vectors.shape == (len(TEXTS), onnx_encoder.get_embedding_dimension())
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_both_backends_rank_alike(settings, engine):
+    """The shipped engine (ONNX) and the PyTorch one return the same passages."""
+    torch_engine = load_engine(settings.model_copy(update={"encoder": "torch"}))
+    assert type(engine.searcher.encoder).__name__ == "OnnxEncoder"
+    for q in ["宾馆前台发现可疑情况怎么办", "Who keeps the DNA database?", "民政部門如何安置"]:
+        want = [h.passage.id for h in torch_engine.searcher.search(q, k=5).hits]
+        assert [h.passage.id for h in engine.searcher.search(q, k=5).hits] == want
+
+
+def linked_copy(settings, tmp_path, *, onnx: bool):
+    """The real model folder, file by file as symlinks, with or without its ONNX export."""
+    copy = tmp_path / "model"
+    for path in settings.model_dir.rglob("*"):
+        relative = path.relative_to(settings.model_dir)
+        if path.is_dir() or (not onnx and relative.parts[0] == "onnx"):
+            continue
+        (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+        (copy / relative).symlink_to(path)
+    (copy / "2_Normalize").mkdir(exist_ok=True)
+    return copy
+
+
+def test_missing_export_says_how_to_build_it(settings, tmp_path):
+    copy = linked_copy(settings, tmp_path, onnx=False)
+    with pytest.raises(OnnxModelMissingError, match="atp model build"):
+        OnnxEncoder(copy)
+
+
+def test_export_from_other_weights_is_refused(settings, tmp_path):
+    copy = linked_copy(settings, tmp_path, onnx=True)
+    (copy / ONNX_STAMP).unlink()
+    stamp = json.loads((settings.model_dir / ONNX_STAMP).read_text())
+    (copy / ONNX_STAMP).write_text(json.dumps({**stamp, "source_stamp": "other weights"}))
+    assert (copy / ONNX_FILE).exists()
+    with pytest.raises(OnnxModelMissingError, match="other weights"):
+        OnnxEncoder(copy)
+
+
+def test_missing_folder_is_the_model_error(tmp_path):
+    with pytest.raises(ModelMissingError, match="does not exist"):
+        OnnxEncoder(tmp_path / "nope")
