@@ -760,11 +760,21 @@ def diagnose(results: dict) -> list[str]:
             f"{8000 / max(r['rps'], 1e-6):.0f} ms (measured {r['p50_ms']} ms)."
         )
     need = 8 / (TARGETS["search_p50_ms_c8"] / 1000)
+    cold8, warm8 = (_find(results["runs"], "/search", c, 8) for c in ("cold", "warm"))
+    b8 = (results.get("stages") or {}).get("encode_p50_ms_per_query_batch8")
     lines.append(
         f"Closed loop arithmetic: with 8 clients back-to-back, p50 ≤ "
         f"{TARGETS['search_p50_ms_c8']:.0f} ms needs ≈ {need:.0f} req/s, i.e. at most "
         f"{nproc * 1000 / need:.0f} ms of CPU per request on {nproc} cores, load generator "
-        "included - less than one query encode costs (see the stage profile)."
+        "included"
+        + (
+            f"; a never-seen question costs {cold8['server_cpu_ms_per_req']} ms: the encode "
+            f"(≈ {b8} ms per question in batches of 8, stage profile; more in the smaller "
+            f"batches that form at c8) plus what a cache-warm "
+            f"request costs ({warm8['server_cpu_ms_per_req']} ms: HTTP, search, JSON)."
+            if cold8 and warm8 and b8
+            else "."
+        )
     )
     for cache in ("cold", "warm"):
         r = _find(results["runs"], "/search", cache, 8, paced=True)
