@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     encoder: Literal["onnx", "torch"] = Field(
         "onnx",
         description="query encoder: the model on ONNX Runtime (same float32 weights, about "
-        "2.5x cheaper per question; eval/REPORT.md is unchanged) or on PyTorch through "
+        "2x cheaper per question; eval/REPORT.md is unchanged) or on PyTorch through "
         "sentence-transformers",
     )
     encoder_threads: int = Field(
