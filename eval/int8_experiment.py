@@ -1,11 +1,13 @@
 """Would an int8 query encoder keep retrieval quality, and how much faster is it?
 
-`python -m eval.int8_experiment` quantises the query encoder's Linear layers to int8 with
-torch dynamic quantisation, first with passages kept in their float32 index, then with the
-passages re-embedded by the int8 encoder too (a temporary index), and compares both with
-the shipped float32 encoder on dev and on held-out test, hybrid and dense; it times one
-question alone and in batches of 8 on one thread. Writes eval/INT8.md. The decision is
-taken on dev; the test rows are reported, never used to choose.
+`python -m eval.int8_experiment` compares the float32 encoder (ONNX Runtime) with three
+int8 ones: ONNX Runtime dynamic quantisation of the exported graph
+(per-channel int8 weights, made by `atp model build`), and torch dynamic quantisation of
+the Linear layers, first with passages kept in their float32 index, then with the passages
+re-embedded by that int8 encoder too (a temporary index). On dev and on held-out test,
+hybrid and dense; it times one question alone and in batches of 8 on one thread. Writes
+eval/INT8.md. The decision is taken on dev; the test rows are reported, never used to
+choose.
 """
 
 from __future__ import annotations
@@ -43,75 +45,82 @@ def encode_timings(encoder) -> tuple[float, float]:
 
 def main() -> None:
     import torch
-    from torch.ao.quantization import quantize_dynamic
+    from torch.ao.quantization import quantize_dynamic as torch_quantize
 
     from corpus.build import corpus_fingerprint, load_agencies, load_passages
     from corpus.build import load_questions as load_search_aids
     from index.artifacts import build_index, load_background
+    from index.convert_e5 import load_encoder
+    from index.onnx_encoder import OnnxEncoder
     from service.engine import load_engine
     from service.settings import Settings
 
-    settings = Settings()
-    searcher = load_engine(settings).searcher
+    settings = Settings(encoder="onnx", encoder_threads=1)
+    searcher = load_engine(settings).searcher  # float32 on ONNX Runtime: the reference
     torch.set_num_threads(1)
     questions = load_questions()
     texts = [q.text for q in questions]
 
-    def measure() -> dict:
-        out: dict = {"timing": encode_timings(searcher.encoder)}
-        out["vectors"] = searcher.encoder.encode(
-            texts, prompt_name="query", normalize_embeddings=True
-        )
+    def measure(encoder, on=None) -> dict:
+        on = on or searcher
+        on.encoder = encoder
+        on._encode.cache_clear()  # the LRU holds the previous encoder's embeddings
+        out: dict = {"timing": encode_timings(encoder)}
+        vectors = encoder.encode(texts, prompt_name="query", normalize_embeddings=True)
+        out["vectors"] = np.asarray(vectors)
         for split in ("dev", "test"):
             subset = [q for q in questions if q.split == split]
             answerable = [q.id for q in subset if q.answerable]
             for mode in MODES:
-                run = run_queries(searcher, subset, mode=mode)
+                run = run_queries(on, subset, mode=mode)
                 out[split, mode] = score(run, load_qrels(split), answerable)
         return out
 
-    fp32 = measure()
-    searcher.encoder = quantize_dynamic(searcher.encoder, {torch.nn.Linear}, dtype=torch.qint8)
-    searcher._encode.cache_clear()  # the LRU holds float32 embeddings
-    int8 = measure()
+    results = {"float32, ONNX Runtime": measure(searcher.encoder)}
+    int8 = OnnxEncoder(settings.model_dir, threads=1, int8=True)  # made by `atp model build`
+    results["int8 queries, ONNX Runtime (onnx-int8)"] = measure(int8)
+    torch_int8 = torch_quantize(
+        load_encoder(settings.model_dir), {torch.nn.Linear}, dtype=torch.qint8
+    )
+    results["int8 queries, torch"] = measure(torch_int8)
     with tempfile.TemporaryDirectory() as tmp:  # passages embedded by the int8 encoder too
-        int8_index = Settings(index_dir=Path(tmp) / "index")
+        int8_index = Settings(index_dir=Path(tmp) / "index", encoder="onnx", encoder_threads=1)
         build_index(
             load_passages(settings.corpus_dir),
             load_agencies(settings.corpus_dir),
-            searcher.encoder,
+            torch_int8,
             int8_index.index_dir,
             corpus_sha256=corpus_fingerprint(settings.corpus_dir),
             model_dir=settings.model_dir,
             questions=load_search_aids(settings.corpus_dir),
             background=load_background(),
         )
-        quantized = searcher.encoder
-        searcher = load_engine(int8_index).searcher
-        searcher.encoder = quantized
-        torch.set_num_threads(1)
-        int8_both = measure()
-    cosine = np.sum(fp32["vectors"] * int8["vectors"], axis=1)
+        results["int8 both, torch"] = measure(torch_int8, on=load_engine(int8_index).searcher)
 
+    reference_name, reference = next(iter(results.items()))
     lines = [
         "# int8 encoder",
         "",
-        "Generated by `python -m eval.int8_experiment`: torch dynamic int8 quantisation of "
-        "the encoder's Linear layers: *int8 queries* keeps the float32 passage index, *int8 "
-        "both* re-embeds the passages with the int8 encoder too. Decided on dev; test shown.",
-        "",
-        f"Cosine of each question's int8 embedding to its float32 one ({len(texts)} "
-        f"questions): min {cosine.min():.4f}, mean {cosine.mean():.4f}.",
-        "",
-        "| encoder | one question, p50 ms | per question in batches of 8, ms |",
-        "|---|---|---|",
-        f"| float32 (shipped) | {fp32['timing'][0]:.1f} | {fp32['timing'][1]:.1f} |",
-        f"| int8 | {int8['timing'][0]:.1f} | {int8['timing'][1]:.1f} |",
+        "Generated by `python -m eval.int8_experiment`. *int8 queries* keeps the float32 "
+        "passage index; *int8 both* re-embeds the passages with the int8 encoder too. ONNX "
+        "Runtime: dynamic quantisation of the exported graph, per-channel int8 weights "
+        "(`ATP_ENCODER=onnx-int8`); torch: dynamic quantisation of the Linear layers. "
+        "Decided on dev; test shown.",
         "",
         "Dense mode is served too and its best cosine decides when /ask says the plan does "
         "not cover a question, so the dense rows count as much as the hybrid ones.",
         "",
+        "| encoder | one question, p50 ms | per question in batches of 8, ms | "
+        "cosine to float32, min / mean |",
+        "|---|---|---|---|",
     ]
+    for name, result in results.items():
+        cosine = np.sum(reference["vectors"] * result["vectors"], axis=1)
+        lines.append(
+            f"| {name} | {result['timing'][0]:.1f} | {result['timing'][1]:.1f} | "
+            f"{cosine.min():.4f} / {cosine.mean():.4f} |"
+        )
+    lines.append("")
     for split in ("dev", "test"):
         lines += [
             f"## {split}",
@@ -119,8 +128,7 @@ def main() -> None:
             "| encoder | mode | recall@1 | recall@5 | mrr@10 | ndcg@10 |",
             "|---|---|---|---|---|---|",
         ]
-        variants = (("float32 (shipped)", fp32), ("int8 queries", int8), ("int8 both", int8_both))
-        for name, result in variants:
+        for name, result in results.items():
             for mode in MODES:
                 m = result[split, mode]
                 lines.append(
@@ -128,18 +136,26 @@ def main() -> None:
                     f"{m['mrr@10']:.3f} | {m['ndcg@10']:.3f} |"
                 )
         lines.append("")
-    speedup = fp32["timing"][1] / int8["timing"][1]
-    for name, result in variants[1:]:
-        dev_loss = max(fp32["dev", m]["mrr@10"] - result["dev", m]["mrr@10"] for m in MODES)
-        kept = dev_loss <= 0.01 and speedup >= 1.5
+    for name, result in list(results.items())[1:]:
+        speedup = reference["timing"][1] / result["timing"][1]
+        dev_loss = max(reference["dev", m]["mrr@10"] - result["dev", m]["mrr@10"] for m in MODES)
+        passes = dev_loss <= 0.01 and speedup >= 1.5
         lines.append(
-            f"- {name}: {'kept' if kept else 'not kept'}: batched encoding {speedup:.2f}× "
-            f"faster, dev MRR@10 down by up to {dev_loss:.3f} (worst of hybrid and dense)."
+            f"- {name}: {'passes' if passes else 'fails'} the rule: batched encoding "
+            f"{speedup:.2f}× as fast as {reference_name}, dev MRR@10 down by up to "
+            f"{dev_loss:.3f} (worst of hybrid and dense)."
         )
     lines += [
         "",
-        "Rule: keep if dev MRR@10 drops by at most 0.01 in both modes and batches run at "
-        "least 1.5× faster.",
+        "Rule: an int8 encoder may serve only if dev MRR@10 drops by at most 0.01 in both "
+        "modes and batches run at least 1.5× faster. ONNX Runtime's int8 passes and is "
+        "offered as `ATP_ENCODER=onnx-int8`; it encodes one question at a time, because "
+        "dynamic int8 quantises activations per batch and a question's vector would "
+        "otherwise depend on the questions it shares a batch with. The default stays "
+        "float32: served under load, int8 still does not reach the closed-loop c8 p50 target "
+        "(`python -m bench.run --quick`, 2026-12-02: p50 46.6 ms at 168 req/s vs 57 ms at "
+        "135 req/s for float32), so its cost in the first-ranked clause buys no target, and "
+        "a few milliseconds are invisible to a person waiting for an answer.",
         "",
     ]
     (EVAL_DIR / "INT8.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -56,12 +56,14 @@ def answer_rules(
 
 
 def load_query_encoder(settings: Settings):
-    """The model questions are embedded with: ONNX Runtime by default (no torch in the
-    server), or sentence-transformers on PyTorch; both give the same vectors."""
-    if settings.encoder == "onnx":
+    """The model questions are embedded with: ONNX Runtime, float32 by default or int8 (no
+    torch in the server), or sentence-transformers on PyTorch (the same vectors as ONNX
+    float32)."""
+    if settings.encoder in ("onnx", "onnx-int8"):
         from index.onnx_encoder import OnnxEncoder
 
-        return OnnxEncoder(settings.model_dir, threads=settings.encoder_threads)
+        int8 = settings.encoder == "onnx-int8"
+        return OnnxEncoder(settings.model_dir, threads=settings.encoder_threads, int8=int8)
     import torch
 
     from index.convert_e5 import load_encoder

@@ -38,11 +38,11 @@ class Settings(BaseSettings):
         description="threads that run searches off the event loop; they "
         "wait on the one micro-batching encoder thread, so more than cores is fine",
     )
-    encoder: Literal["onnx", "torch"] = Field(
+    encoder: Literal["onnx", "onnx-int8", "torch"] = Field(
         "onnx",
-        description="query encoder: the model on ONNX Runtime (same float32 weights, about "
-        "2x cheaper per question; eval/REPORT.md is unchanged) or on PyTorch through "
-        "sentence-transformers",
+        description="query encoder: the model on ONNX Runtime in float32 (the same vectors "
+        "as PyTorch, about 2x cheaper), with int8 weights (about 1.8x cheaper again, dev "
+        "MRR@10 0.007 lower: eval/INT8.md), or on PyTorch through sentence-transformers",
     )
     encoder_threads: int = Field(
         default_factory=lambda: min(4, len(os.sched_getaffinity(0))),

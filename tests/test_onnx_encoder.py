@@ -10,6 +10,7 @@ import pytest
 from index.convert_e5 import ModelMissingError, load_encoder
 from index.onnx_encoder import (
     MIN_COSINE,
+    MIN_COSINE_INT8,
     ONNX_FILE,
     ONNX_STAMP,
     OnnxEncoder,
@@ -54,13 +55,31 @@ def test_embeddings_match_alone_and_padded_in_a_batch(st_encoder, onnx_encoder):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_both_backends_rank_alike(settings, engine):
-    """The shipped engine (ONNX) and the PyTorch one return the same passages."""
-    torch_engine = load_engine(settings.model_copy(update={"encoder": "torch"}))
-    assert type(engine.searcher.encoder).__name__ == "OnnxEncoder"
+def test_float32_backends_rank_alike(settings):
+    """ONNX float32 and PyTorch are the same model: the same passages in the same order."""
+    engines = [load_engine(settings.model_copy(update={"encoder": e})) for e in ("onnx", "torch")]
     for q in ["宾馆前台发现可疑情况怎么办", "Who keeps the DNA database?", "民政部門如何安置"]:
-        want = [h.passage.id for h in torch_engine.searcher.search(q, k=5).hits]
-        assert [h.passage.id for h in engine.searcher.search(q, k=5).hits] == want
+        onnx_ids, torch_ids = (
+            [h.passage.id for h in e.searcher.search(q, k=5).hits] for e in engines
+        )
+        assert onnx_ids == torch_ids
+
+
+def test_the_server_runs_the_float32_onnx_encoder(settings, engine):
+    assert settings.encoder == "onnx"
+    assert engine.searcher.encoder.path.name == "model.onnx"
+    assert engine.searcher.encoder.batchable
+
+
+def test_the_int8_option_stays_close_and_reproducible(settings, st_encoder):
+    """int8 weights (ATP_ENCODER=onnx-int8, eval/INT8.md): every embedding within cosine
+    0.99 of float32, and a text's vector never depends on what it is batched with."""
+    int8 = OnnxEncoder(settings.model_dir, int8=True)
+    check = compare(int8, st_encoder, TEXTS)
+    assert check["min_cosine"] >= MIN_COSINE_INT8, check
+    together = int8.encode(TEXTS, batch_size=8)
+    alone = np.vstack([int8.encode([t]) for t in TEXTS])
+    assert np.array_equal(together, alone)
 
 
 def linked_copy(settings, tmp_path, *, onnx: bool):
