@@ -185,7 +185,7 @@ class OnnxEncoder:
         # Dynamic int8 quantises activations per batch, so a text's vector would depend on
         # the questions it happens to share a batch with (cosine 0.996 measured): the same
         # question must always get the same answer, so int8 encodes one text at a time.
-        self.batchable = not (int8 or self.path.name == Path(ONNX_INT8_FILE).name)
+        self.batchable = self.path.name != Path(ONNX_INT8_FILE).name
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
         pad = json.loads((model_dir / "special_tokens_map.json").read_text())["pad_token"]
