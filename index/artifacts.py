@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import shutil
 import tempfile
@@ -26,7 +25,7 @@ import faiss
 import numpy as np
 
 from corpus.models import Agency, Passage
-from index.convert_e5 import sha256_file
+from index.convert_e5 import sha256_file, swap_in
 from index.text import add_user_words, sentence_spans, tokenize_en, tokenize_zh
 
 FORMAT = 3
@@ -215,19 +214,9 @@ def build_index(
 
 
 def _swap_in(new: Path, target: Path) -> None:
-    """Replace target by new with renames only; the old folder is removed last."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        if old is not None:  # put the previous index back where the service looks for it
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Put the new index in place (the previous one goes back if that fails), then clear
+    the temp folders of builds killed long ago."""
+    swap_in(new, target)
     _remove_abandoned_builds(target)
 
 

@@ -452,6 +452,23 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def swap_in(new: Path, target: Path) -> None:
+    """Replace the folder ``target`` by ``new`` with renames only, so a reader never sees a
+    half folder; if the second rename fails, the previous folder goes back in place."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _tokenizer_files(model: E5Bin) -> dict[str, Any]:
     """tokenizer_config.json and special_tokens_map.json contents.
 
@@ -570,13 +587,7 @@ def convert(
         for path in tmp.rglob("*"):  # safetensors and mkdtemp create owner-only modes
             path.chmod(0o755 if path.is_dir() else 0o644)
         tmp.chmod(0o755)
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.old")
-            out_dir.rename(old)
-        tmp.rename(out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -1,4 +1,5 @@
-"""The query encoder on ONNX Runtime: the same float32 e5 model, about 2× cheaper per question.
+"""The query encoder on ONNX Runtime: the same float32 e5 model, about 2× cheaper per question
+(and, as an option, an int8 copy of it: eval/INT8.md).
 
 Why: one never-seen question is the service's whole cost, and eager PyTorch behind
 sentence-transformers spends more on dispatch and module bookkeeping than on the maths of a
@@ -13,7 +14,6 @@ passages embedded by either stay comparable with questions embedded by the other
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import warnings
@@ -30,6 +30,7 @@ from index.convert_e5 import (
     ModelMissingError,
     load_encoder,
     require_folder,
+    swap_in,
 )
 
 ONNX_DIR = "onnx"
@@ -54,22 +55,21 @@ class OnnxModelMissingError(ModelMissingError):
     """The ONNX export is absent or was made from other weights."""
 
 
-def _source_stamp(model_dir: Path) -> str:
-    return (model_dir / STAMP_FILE).read_text(encoding="utf-8")
+def _stamp(model_dir: Path) -> dict:
+    """What an export records of its making: this exporter, from these converted weights."""
+    source = (model_dir / STAMP_FILE).read_text(encoding="utf-8")
+    return {"exporter_version": EXPORTER_VERSION, "source_stamp": source}
 
 
 def is_current(model_dir: Path) -> bool:
     """True when the export exists and was made by this exporter from these weights."""
     try:
         stamp = json.loads((model_dir / ONNX_STAMP).read_text(encoding="utf-8"))
-        source = _source_stamp(model_dir)
+        wanted = _stamp(model_dir)
     except (OSError, ValueError):
         return False
     files = [model_dir / ONNX_FILE, model_dir / ONNX_DIR / ONNX_DATA, model_dir / ONNX_INT8_FILE]
-    return all(f.exists() for f in files) and stamp == {
-        "exporter_version": EXPORTER_VERSION,
-        "source_stamp": source,
-    }
+    return all(f.exists() for f in files) and stamp == wanted
 
 
 def export(model_dir: Path) -> dict:
@@ -116,31 +116,27 @@ def export(model_dir: Path) -> dict:
         graph = onnx.load(str(traced))
         onnx.save_model(
             graph,
-            str(tmp / "model.onnx"),
+            str(tmp / Path(ONNX_FILE).name),
             save_as_external_data=True,
             all_tensors_to_one_file=True,
             location=ONNX_DATA,
         )
         del graph
         traced.unlink()
-        check = compare(OnnxEncoder(model_dir, path=tmp / "model.onnx"), st, CHECK_TEXTS)
+        float32 = tmp / Path(ONNX_FILE).name
+        check = compare(OnnxEncoder(model_dir, path=float32), st, CHECK_TEXTS)
         int8 = tmp / Path(ONNX_INT8_FILE).name
-        quantize_dynamic(tmp / "model.onnx", int8, weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(float32, int8, weight_type=QuantType.QInt8, per_channel=True)
         check_int8 = compare(OnnxEncoder(model_dir, path=int8), st, CHECK_TEXTS)
         if check["min_cosine"] < MIN_COSINE or check_int8["min_cosine"] < MIN_COSINE_INT8:
             raise RuntimeError(
                 f"ONNX export disagrees with sentence-transformers: {check}, int8 {check_int8}"
             )
         check["int8_min_cosine"] = check_int8["min_cosine"]
-        stamp = {"exporter_version": EXPORTER_VERSION, "source_stamp": _source_stamp(model_dir)}
-        (tmp / "atp_onnx.json").write_text(json.dumps(stamp), encoding="utf-8")
+        (tmp / Path(ONNX_STAMP).name).write_text(json.dumps(_stamp(model_dir)), encoding="utf-8")
         for path in [tmp, *tmp.iterdir()]:  # mkdtemp makes it owner-only
             path.chmod(0o755 if path.is_dir() else 0o644)
-        old = out_dir.with_name(f".{ONNX_DIR}.{os.getpid()}.old")
-        if out_dir.exists():
-            out_dir.rename(old)
-        tmp.rename(out_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -44,15 +44,15 @@ def answer_rules(
     """The no-answer rule per side, as `atp eval` calibrated it on dev (eval/calibration.json);
     ``min_coverage`` overrides the calibrated coverage threshold of both sides."""
     calibration = json.loads(path.read_text()) if path.exists() else {}
-    rules = {}
-    for side in ("zh", "en"):
-        rules[side] = NoAnswerRule(
-            min_coverage=min_coverage
-            if min_coverage is not None
-            else calibration.get("answer_min_score", {}).get(side, 0.0),
-            keyword_evidence=calibration.get("keyword_evidence", {}).get(side, math.inf),
+    coverage = calibration.get("answer_min_score", {})
+    evidence = calibration.get("keyword_evidence", {})
+    return {
+        side: NoAnswerRule(
+            coverage.get(side, 0.0) if min_coverage is None else min_coverage,
+            evidence.get(side, math.inf),
         )
-    return rules
+        for side in ("zh", "en")
+    }
 
 
 def load_query_encoder(settings: Settings):
