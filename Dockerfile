@@ -23,7 +23,7 @@ USER atp
 # Outside this workplace, point TORCH_PIP_ARGS at PyTorch's CPU wheel index
 # (--index-url .../whl/cpu) so pip does not fetch the CUDA build.
 ARG TORCH_PIP_ARGS=""
-RUN make index PYTHON=python3 EXTRAS= TORCH_PIP_ARGS="$TORCH_PIP_ARGS"
+RUN make index PYTHON=python3 EXTRAS=[build] TORCH_PIP_ARGS="$TORCH_PIP_ARGS"
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 TORCH_PIP_ARGS ?=
-EXTRAS ?= [test]
+EXTRAS ?= [build,eval,bench,test]
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ATP := $(VENV)/bin/atp
