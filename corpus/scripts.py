@@ -27,7 +27,3 @@ def to_simplified(text: str) -> str:
     for traditional, simplified in _overrides().items():
         text = text.replace(traditional, simplified)
     return text
-
-
-def to_traditional(text: str) -> str:
-    return _converter("s2t").convert(text)

@@ -101,6 +101,7 @@ def index_build(
                 model_dir=settings.model_dir,
             )
             typer.echo(f"index at {settings.index_dir} is current")
+            _calibrate_if_needed(settings)
             return
         except IndexError_ as exc:
             typer.echo(f"rebuilding the index: {exc}")
@@ -122,6 +123,22 @@ def index_build(
         f"index: {sum(manifest['views'].values())} views in {took:.1f}s "
         f"(embedding and writing {manifest['build_seconds']}s) -> {settings.index_dir}"
     )
+    _calibrate_if_needed(settings)
+
+
+def _calibrate_if_needed(settings: Settings) -> None:
+    """The index's no-answer thresholds, measured on the dev questions (eval/calibrate.py)."""
+    from eval.calibrate import calibrate_index
+    from index.calibration import CalibrationError, load_calibration
+    from service.engine import load_searcher
+
+    try:
+        load_calibration(settings.index_dir)
+        return
+    except CalibrationError as exc:
+        typer.echo(f"calibrating: {exc}")
+    calibration = calibrate_index(load_searcher(settings), settings.index_dir)
+    typer.echo(f"no-answer thresholds {calibration['answer_min_score']} -> calibration.json")
 
 
 def _engine():
@@ -134,19 +151,21 @@ def _engine():
 def search(
     q: str,
     k: int = 5,
-    mode: str = "hybrid",
+    mode: Annotated[str, typer.Option(help="hybrid, dense or keyword")] = "hybrid",
+    agency: Annotated[str | None, typer.Option(help="agency id, name or alias")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print API-shaped JSON")] = False,
 ) -> None:
     """Search the plan from the shell."""
+    from index.text import answer_language
+    from service import usecases
     from service.schemas import search_response
 
-    result = _engine().searcher.search(q, k=k, mode=mode)
+    result, filters = usecases.search(_engine(), q, k=k, mode=mode, agency=agency)
     if as_json:
-        body = search_response(result, k, q=q).model_dump(by_alias=True)
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        body = search_response(result, k, q=q, filters={"agency": filters.agency})
+        typer.echo(json.dumps(body.model_dump(by_alias=True), ensure_ascii=False, indent=2))
         return
-    script = "en" if result.query.lang == "en" else result.query.lang
-    script = script if script in ("zh-Hans", "zh-Hant", "en") else "zh-Hans"
+    script = answer_language(result.query.text)
     for rank, hit in enumerate(result.hits, 1):
         p = hit.passage
         lead = ", ".join(a.en if script == "en" else a.zh_hans for a in p.lead_agencies)
@@ -159,16 +178,12 @@ def search(
 @app.command()
 def ask(question: str, lang: str = "auto") -> None:
     """Answer a question from the plan, with citations."""
-    from index.text import answer_language
-    from service.answer import compose_answer
+    from service import usecases
 
-    engine = _engine()
-    result = engine.searcher.search(question, k=5, lang=lang)
-    script = lang if lang != "auto" else answer_language(result.query.text)
-    answer = compose_answer(result, script, engine.answer_rule(result.query.lang))
-    typer.echo(answer.text)
-    for pid in answer.citations:
-        typer.echo(f"  [{pid}] {engine.passage(pid).citation.get(script)}")
+    reply = usecases.ask(_engine(), question, lang)
+    typer.echo(reply.answer.text)
+    for pid in reply.answer.citations:
+        typer.echo(f"  [{pid}] {reply.citation(pid)}")
 
 
 def server_argv(host: str, port: int) -> list[str]:
@@ -207,11 +222,17 @@ def serve(
 
 
 @app.command("eval")
-def evaluate() -> None:
-    """Run the evaluation on dev and held-out test; write eval/REPORT.md."""
+def evaluate(
+    encoder: Annotated[
+        str | None,
+        typer.Option(help="compare a query encoder (onnx-int8) with the shipped one instead"),
+    ] = None,
+) -> None:
+    """Run the evaluation on dev and held-out test; write eval/REPORT.md and recalibrate
+    the index's no-answer thresholds (or, with --encoder, write eval/ENCODER.md)."""
     from eval.run import main
 
-    main()
+    main(encoder=encoder)
 
 
 @app.command()

@@ -190,9 +190,10 @@ def test_server_without_model_stays_up_and_says_why_it_is_not_ready(tmp_path):
         ready = httpx.get(base + "/readyz")
         assert ready.status_code == 503
         error = ready.json()["error"]
-        assert error["code"] == "not_ready"
-        assert "ModelMissingError" in error["message"] and str(missing) in error["message"]
+        assert error["code"] == "load_failed"
+        assert "ModelMissingError" in error["message"] and "ATP_MODEL_DIR" in error["message"]
         assert "atp model build" in error["message"]
+        assert str(tmp_path) not in error["message"], "no server paths in a response body"
         search = httpx.get(base + "/search", params={"q": "反拐"})
         assert search.status_code == 503 and search.json()["error"] == error
         assert httpx.get(base + "/healthz").status_code == 200, "still up after the failure"
