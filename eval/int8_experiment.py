@@ -50,8 +50,8 @@ def main() -> None:
     from corpus.build import corpus_fingerprint, load_agencies, load_passages
     from corpus.build import load_questions as load_search_aids
     from index.artifacts import build_index, load_background
-    from index.convert_e5 import load_encoder
-    from index.onnx_encoder import OnnxEncoder
+    from index.model.folder import load_encoder
+    from index.model.onnx import OnnxEncoder
     from service.engine import load_engine
     from service.settings import Settings
 

@@ -60,13 +60,13 @@ def load_query_encoder(settings: Settings):
     torch in the server), or sentence-transformers on PyTorch (the same vectors as ONNX
     float32)."""
     if settings.encoder in ("onnx", "onnx-int8"):
-        from index.onnx_encoder import OnnxEncoder
+        from index.model.onnx import OnnxEncoder
 
         int8 = settings.encoder == "onnx-int8"
         return OnnxEncoder(settings.model_dir, threads=settings.encoder_threads, int8=int8)
     import torch
 
-    from index.convert_e5 import load_encoder
+    from index.model.folder import load_encoder
 
     torch.set_num_threads(settings.encoder_threads)
     return load_encoder(settings.model_dir)
