@@ -45,7 +45,7 @@ import numpy as np
 import psutil
 
 from bench.locustfile import QUESTIONS, unique_variant
-from service.cli import server_argv
+from service.launcher import server_argv
 from service.settings import ROOT, Settings
 
 BENCH_DIR = ROOT / "bench"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -169,23 +168,6 @@ def ask(question: str, lang: str = "auto") -> None:
     typer.echo(answer.text)
     for pid in answer.citations:
         typer.echo(f"  [{pid}] {engine.passage(pid).citation.get(script)}")
-
-
-def server_argv(host: str, port: int) -> list[str]:
-    """The command line of the real server as tests and the benchmark start it: the app
-    factory under uvicorn, whose own access log would record query strings, so off."""
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "service.app:create_app",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
 
 
 @app.command()
