@@ -12,7 +12,7 @@ What one run does, in order, on loopback only:
    profile (bench/profile.py), each in a fresh process;
 4. times `atp index build` into a temporary folder;
 5. writes bench/results.json and, from it and bench/REPORT.md.tmpl, bench/RESULTS.md
-   (bench/report.py).
+   (bench/findings.py, bench/report.py).
 
 --quick runs fewer, shorter scenarios and reuses the last baseline, stage profile and
 index build, saying so in the report. Every load run is bounded twice (locust's
