@@ -4,7 +4,7 @@ and suggestions, each a sentence computed from results.json (pure functions, no 
 from __future__ import annotations
 
 from bench.locustfile import QUESTIONS
-from bench.scenarios import TARGET_USERS, TARGETS
+from bench.scenarios import QUIET_OTHER_CPU, TARGET_USERS, TARGETS
 
 
 def find(
@@ -118,7 +118,13 @@ def diagnose(results: dict) -> list[str]:
         lines.append(
             f"/search cache-{cache} c{n}: the server burns {cpu} ms CPU per request and keeps "
             f"{r['server_cpu_util']} of {nproc} cores busy, while locust itself uses "
-            f"{r['client_cpu_util']} cores on the same machine; at this cost one core serves "
+            f"{r['client_cpu_util']} cores on the same machine"
+            + (
+                f" and other processes {r['other_cpu_util']}"
+                if r.get("other_cpu_util") is not None
+                else ""
+            )
+            + f"; at this cost one core serves "
             f"≈ {one_core:.0f} req/s and {nproc} cores ≈ {nproc * one_core:.0f}: measured "
             f"{r['rps']} req/s. With {n} clients in a closed loop, each request waits for "
             f"≈ {n - 1} others: p50 ≈ {n} / throughput = {n * 1000 / max(r['rps'], 1e-6):.0f} ms "
@@ -177,27 +183,45 @@ def suggestions(results: dict) -> list[str]:
     busiest = max(closed, key=lambda r: r["server_cpu_util"]) if closed else None
     threads = results["settings"]["encoder_threads"]
     if busiest:
+        util = busiest["server_cpu_util"]
         where = f"{busiest['endpoint']} cache-{busiest['cache']} c{busiest['users']}"
+        other = busiest.get("other_cpu_util")
         if threads < nproc:
             out.append(
-                f"The server never uses more than {busiest['server_cpu_util']} of {nproc} "
-                f"cores (busiest run: {where}), even when requests queue: one process, Python "
-                f"under one GIL, and ATP_ENCODER_THREADS={threads} intra-op thread(s) per "
-                "encode. The idle cores are the cheapest capacity there is: more encoder "
-                "threads for the single encoder thread, or a second worker process."
+                f"The server never uses more than {util} of {nproc} cores (busiest run: "
+                f"{where}), even when requests queue: one process, Python under one GIL, and "
+                f"ATP_ENCODER_THREADS={threads} intra-op thread(s) per encode. The idle cores "
+                "are the cheapest capacity there is: more encoder threads for the single "
+                "encoder thread, or a second worker process."
+            )
+        elif util >= 0.8 * nproc:
+            out.append(
+                f"The busiest run ({where}) keeps {util} of {nproc} cores busy: the single "
+                f"micro-batching encoder thread runs {threads} intra-op threads, so the encode "
+                "already uses every core; more capacity needs a cheaper encode, not more "
+                "threads or processes."
             )
         else:
             out.append(
-                f"The busiest run ({where}) keeps {busiest['server_cpu_util']} of {nproc} cores "
-                f"busy: the single micro-batching encoder thread runs {threads} intra-op "
-                "threads, so the encode already uses every core; more capacity needs a cheaper "
-                "encode, not more threads or processes."
+                f"The busiest run ({where}) keeps only {util} of {nproc} cores busy although "
+                f"the encoder runs {threads} intra-op threads"
+                + (
+                    f": other processes kept {other} cores busy meanwhile, so this run measured "
+                    "a shared machine; rerun on a quiet one before adding threads or processes."
+                    if other is not None and other > QUIET_OTHER_CPU
+                    else ": the cores were not the limit here."
+                )
             )
     if one and many:
+        split = (
+            "a short question has too little work to split across cores; the threads pay off "
+            "on the batches that queue under load."
+            if many > 0.8 * one
+            else "even a single question gains from the threads."
+        )
         out.append(
             f"One encode, one question at a time: {one} ms with 1 thread, {many} ms "
-            f"with {nproc}: a short question has too little work to split across cores; the "
-            "threads pay off on the batches that queue under load."
+            f"with {nproc}: {split}"
         )
     b8 = st.get("encode_p50_ms_per_query_batch8")
     cold1 = find(runs, "/search", "cold", 1)

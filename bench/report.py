@@ -9,7 +9,7 @@ from string import Template
 
 from bench.findings import derive, torch_free
 from bench.locustfile import QUESTIONS, unique_variant
-from bench.scenarios import QUIET_LOAD, TARGET_USERS, TARGETS, cold_offset
+from bench.scenarios import QUIET_LOAD, QUIET_OTHER_CPU, TARGET_USERS, TARGETS, cold_offset
 
 TEMPLATE = Path(__file__).with_name("REPORT.md.tmpl")
 
@@ -99,7 +99,8 @@ def stage_lines(stages: dict) -> list[str]:
 
 LOAD_COLUMNS = (
     "cache", "users", "requests", "errors", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms",
-    "server_cpu_ms_per_req", "server_cpu_util", "client_cpu_util", "peak_rss_mib",
+    "server_cpu_ms_per_req", "server_cpu_util", "client_cpu_util", "other_cpu_util",
+    "peak_rss_mib",
 )  # fmt: skip
 KEYWORD_COLUMNS = (
     "users", "requests", "errors", "rps", "p50_ms", "p95_ms", "p99_ms", "server_cpu_ms_per_req",
@@ -128,7 +129,7 @@ def _row(*cells) -> str:
 
 def _rows(runs: list[dict], columns: tuple[str, ...], keep) -> str:
     """Markdown table rows: the given columns of the runs `keep` selects."""
-    return "\n".join(_row(*(r[c] for c in columns)) for r in runs if keep(r))
+    return "\n".join(_row(*(r.get(c) for c in columns)) for r in runs if keep(r))
 
 
 def _closed_loop(endpoint: str):
@@ -157,12 +158,17 @@ def _machine(results: dict) -> str:
 
 
 def _busy_warning(results: dict) -> str:
+    """A warning when other work shared the CPUs: by the load average at the start, or by
+    the CPU other processes used during the load runs."""
     load = results["machine"]["load_average_start"][0]
-    if load <= QUIET_LOAD:
+    others = [r["other_cpu_util"] for r in results["runs"] if r.get("other_cpu_util") is not None]
+    busiest = max(others, default=0.0)
+    if load <= QUIET_LOAD and busiest <= QUIET_OTHER_CPU:
         return ""
     return (
         f"\n> **Busy machine**: the 1-minute load average was {load} at start (quiet: < "
-        f"{QUIET_LOAD}); other work shared the CPUs, so latencies and throughput are "
+        f"{QUIET_LOAD}) and other processes kept up to {busiest} cores busy during a load run "
+        f"(quiet: ≤ {QUIET_OTHER_CPU}, `other CPU` column); latencies and throughput are "
         "pessimistic.\n"
     )
 

@@ -182,6 +182,12 @@ def prewarm(base: str) -> None:
             client.get("/search", params={"q": question, "k": 10}).raise_for_status()
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds all processes on the machine have used since boot."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
 def _locust_csv(prefix: Path) -> dict:
     """Locust's own aggregate row, kept next to the exact figures as a cross-check."""
     path = Path(f"{prefix}_stats.csv")
@@ -230,6 +236,7 @@ def run_scenario(server: MeasuredServer, scenario: Scenario, index: int, workdir
     }
     sampler = server.sampler
     cpu_before = sampler.cpu_seconds()
+    machine_before = _machine_busy_seconds()
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     sampler.reset_window()
     started = time.perf_counter()
@@ -249,6 +256,8 @@ def run_scenario(server: MeasuredServer, scenario: Scenario, index: int, workdir
     client_cpu = (children_after.ru_utime + children_after.ru_stime) - (
         children_before.ru_utime + children_before.ru_stime
     )
+    # whatever else ran on the machine meanwhile (other users, this process's own threads)
+    other_cpu = max(_machine_busy_seconds() - machine_before - server_cpu - client_cpu, 0.0)
     if done.returncode != 0 or not samples_path.exists():
         log_text = (workdir / f"{name}.log").read_text(errors="replace")[-2000:]
         raise RuntimeError(
@@ -281,6 +290,7 @@ def run_scenario(server: MeasuredServer, scenario: Scenario, index: int, workdir
         "server_cpu_ms_per_req": round(server_cpu * 1000 / max(len(samples), 1), 2),
         "server_cpu_util": round(server_cpu / duration, 2),  # cores busy on average
         "client_cpu_util": round(client_cpu / max(wall, 1e-6), 2),
+        "other_cpu_util": round(other_cpu / max(wall, 1e-6), 2),
         "peak_rss_mib": round(sampler.window_peak / MIB, 1),
         "locust": _locust_csv(csv_prefix),
     }

@@ -14,6 +14,7 @@ TARGETS = {
 }
 TARGET_USERS = 8  # the targets' "concurrency 8"
 QUIET_LOAD = 0.7  # 1-minute load average under which the machine counts as quiet
+QUIET_OTHER_CPU = 0.25  # cores other processes may keep busy during a run on a quiet machine
 REQUESTS_PER_SECOND_CAP = 400  # a second bound on every run besides its duration
 
 
