@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from service.launcher import APP_FACTORY, SERVE_OPTIONS
 from service.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="ATP Search: the anti-trafficking action plan.")
@@ -191,23 +191,6 @@ def ask(question: str, lang: str = "auto") -> None:
         typer.echo(f"  [{pid}] {reply.citation(pid)}")
 
 
-def server_argv(host: str, port: int) -> list[str]:
-    """The command line of the real server as tests and the benchmark start it: the app
-    factory under uvicorn, whose own access log would record query strings, so off."""
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "service.app:create_app",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
-
-
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="default: ATP_HOST or 127.0.0.1")] = None,
@@ -218,11 +201,11 @@ def serve(
 
     settings = Settings()
     uvicorn.run(
-        "service.app:create_app",
+        APP_FACTORY,
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        access_log=False,  # our middleware logs method, path, status and latency only
+        **SERVE_OPTIONS,
     )
 
 
