@@ -11,13 +11,13 @@ from index.search import Filters, Lang, Mode, SearchResult
 from index.text import answer_language
 from service import intent
 from service.answer import (
-    NOTICE,
     Answer,
     compose_answer,
     compose_fact,
     compose_obligations,
     compose_responsibility,
     decline,
+    phrases,
 )
 from service.engine import Engine
 
@@ -94,7 +94,9 @@ def ask(engine: Engine, question: str, lang: Lang = "auto") -> Reply:
         answer = compose_responsibility(result, script, rule)
     else:
         answer = compose_answer(result, script, rule)
-    return Reply(answer, result.query.lang, NOTICE[script], result.query.agencies, reading)
+    return Reply(
+        answer, result.query.lang, phrases(script)["notice"], result.query.agencies, reading
+    )
 
 
 def obligations(
