@@ -15,14 +15,9 @@ from index.artifacts import load_background
 from index.calibration import write_calibration
 from index.search import Searcher
 from service import intent
-from service.answer import NoAnswerRule, coverage
+from service.answer import NoAnswerRule, coverage, rule_side
 
 QUESTIONS = Path(__file__).parent / "data" / "queries.jsonl"
-
-
-def side(lang: str) -> str:
-    """No-answer thresholds are per side: English questions score lower across the board."""
-    return "en" if lang == "en" else "zh"
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,9 @@ def top_scores(searcher: Searcher, texts_and_answerable: list[tuple[str, bool]])
     out = []
     for text, answerable in texts_and_answerable:
         result = searcher.search(text, k=1)  # hybrid, as /ask searches
-        out.append(Top(coverage(result), result.top_keyword, answerable, side(result.query.lang)))
+        out.append(
+            Top(coverage(result), result.top_keyword, answerable, rule_side(result.query.lang))
+        )
     return out
 
 

@@ -134,6 +134,12 @@ def duty(hit: Hit, lang: str) -> str:
     return _say(lang, "duty_lead", lead=_names(lead, lang))
 
 
+def rule_side(lang: str) -> str:
+    """No-answer thresholds are per side, "zh" for Chinese questions and "en" for the rest:
+    questions not in Chinese score lower against the plan across the board."""
+    return "zh" if lang in ("zh-Hans", "zh-Hant", "mixed") else "en"
+
+
 def coverage(result: SearchResult) -> float:
     """How much closer the question is to the plan than to everyday off-topic questions."""
     return result.top_dense - result.top_background

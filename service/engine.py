@@ -15,7 +15,7 @@ from index.calibration import load_calibration
 from index.model.onnx import OnnxEncoder
 from index.roles import RoleTable
 from index.search import Searcher
-from service.answer import NoAnswerRule
+from service.answer import NoAnswerRule, rule_side
 from service.facts import PlanFacts, load_facts
 from service.settings import Settings
 
@@ -40,7 +40,7 @@ class Engine:
         return self.searcher.roles
 
     def answer_rule(self, lang: str) -> NoAnswerRule:
-        return self.answer_rules["en" if lang == "en" else "zh"]
+        return self.answer_rules[rule_side(lang)]
 
     def passage(self, passage_id: str) -> Passage | None:
         index = self.searcher.by_id.get(passage_id)

@@ -77,7 +77,7 @@ GAPS: dict[str, re.Pattern] = {
     "sentence": _any(  # how heavy a sentence: the plan sets none (whether one is punished
         # at all, or spared as a coerced victim, it does address)
         r"判(几|多少|多久|多长|多重|了几|处几)|刑期|坐(几|多少)年|几年(牢|徒刑)|多少年(徒刑|刑期|牢)",
-        r"无期徒刑|死刑|(最高|最低|最重|最轻)(判|刑)|量刑(是|为)?多少|刑罚(是|有)(多|什么)",
+        r"有期徒刑|无期徒刑|拘役|死刑|(最高|最低|最重|最轻)(判|刑)|量刑(是|为)?多少|刑罚(是|有)(多|什么)",
         r"(prison|jail) (sentences?|terms?|time)\b|\byears (in|of|behind) (prison|jail|bars)\b",
         r"\bsentenc(e|ed|ing) (to|for)\b|\bhow (long|many years)\b.*\b(prison|jail|sentence)",
         r"\bwhat (sentence|penalty|punishment)\b|\bpenalt(y|ies) for\b|\bdeath penalty\b",
@@ -85,7 +85,7 @@ GAPS: dict[str, re.Pattern] = {
     ),
     "contact": _any(
         r"电话号码|电话是多少|打什么电话|打哪个电话|拨打|热线|联系电话|联系方式|网址|邮箱|微信号|公众号",
-        r"(什么|哪个|多少)号码|号码是",
+        r"(什么|哪个|多少)号码|号码是|专线|拨打|拨哪|打哪个号",
         r"\b(hotline|hot line|helpline|help line|phone number|telephone number|phone no|url)\b",
         r"\b(e-?mail address|whatsapp|what number|which number)\b",
         r"\bnumber (to|i can|should i|do i) (call|ring|dial)\b|\bcontact (number|details|info)",
@@ -102,7 +102,7 @@ GAPS: dict[str, re.Pattern] = {
     "statistic": _any(
         r"多少(个|名|位|起|例|宗|件|个案)?(人|儿童|孩子|妇女|女性|受害|案|家庭|人贩子|罪犯)",
         r"几(个|名|位|起|例|宗|件)(人|儿童|孩子|妇女|受害|案)",
-        r"统计|比例|比率|百分比|占比|人数|案件数|破案率|成功率|排名|排第几|数据显示|每年有多少",
+        r"统计|比例|比率|百分比|占比|人数|案件数|破案率|成功率|排名|排第几|第几级|评级|数据显示|每年有多少",
         r"\bhow many\s+(\w+\s+)?(people|victims|women|children|kids|girls|boys|brides|cases|"
         r"traffickers|persons|crimes|arrests|prosecutions|convictions|families|rescued)\b",
         r"\bhow many\b.*\b(each|every|per|a|last|this) year\b",
@@ -111,9 +111,10 @@ GAPS: dict[str, re.Pattern] = {
         r"\brate of\b",
     ),
     "procedure": _any(
-        r"签证|绿卡|庇护|难民|打官司|民事诉讼|索赔|律师费|请律师|找律师",
+        r"签证|绿卡|庇护|难民|打官司|民事诉讼|民事赔偿|索赔|律师费|请律师|找律师|离婚|抚养权|手续",
+        r"(想|要|怎么|如何|能否|能不能|可以|去哪)(起诉|告他|告她|告对方|立案)|哪个法院",
         r"(需要|要|得|等)(多久|多长时间|几天|几个月)|(多久|多长时间)(能|可以|才|会|出)",
-        r"\b(visa|t-visa|green card|asylum|refugee status|lawsuit|sue|suing)\b",
+        r"\b(visa|t-visa|green card|asylum|refugee status|lawsuit|sue|suing|divorce|custody)\b",
         r"\bcivil (suit|case|claim)\b",
         r"\b(hire|find|get) a (lawyer|attorney)\b|\bhow long (does|will|do|is|it|would|must)\b",
         r"\bhow (soon|quickly)\b|\bwhat documents do i need\b",
@@ -140,6 +141,7 @@ _PLAN = _any(
     r"行动计划|反拐计划|这个计划|这份计划|该计划|本计划|这份文件|这个文件|该文件|文件|通知|13号文|计划",
     r"\b(action plan|the plan|this plan|plan|document|notice|policy)\b",
 )
+STRONG_FACTS = ("document_number", "issuer")  # asked of the plan, they are never about a clause
 FACTS: dict[str, re.Pattern] = {  # checked in this order
     "document_number": _any(
         r"文号|字号|编号|几号|国办发",
@@ -187,24 +189,36 @@ _WHO = _any(
     r"must|will|can|do|does)\b",
     r"\b(which|what) (agenc|department|ministr|bod|authorit|organi[sz]ation|institution|office|"
     r"unit|government bod)\w*",
-    r"\bin charge\b",
 )
+_IN_CHARGE = re.compile(r"\bin charge\b")
 
 # -- an agency's obligations -----------------------------------------------------------------
 _LEAD = _any(
-    r"牵头|负责|主导|主管|领导|带头", r"\b(lead|leads|leading|led|in charge|responsible)\b"
+    r"牵头|负责|主导|主管|主责|主抓|领导|带头",
+    r"\b(lead|leads|leading|led|in charge|responsible)\b",
 )
 _COOPERATE = _any(
     r"配合|协助|参与|协作|支持|帮助|协同",
     r"\b(cooperat\w*|co-operat\w*|assist\w*|support\w*|help\w*|contribut\w*|partner\w*|"
     r"take part|participat\w*|join\w*)\b",
 )
+
+
 # words that ask about an agency's tasks without naming a topic
-_OBLIGATION_WORDS = _any(
-    r"牵头|负责|主导|主管|配合|协助|参与|协作|支持|承担|担任|分工|职责|责任|任务|工作|义务|作用|角色",
-    r"事情|事项|事儿|事|措施|条款|内容|项目|方面|项|条|哪些|什么|多少|几|啥|哪|干|做|管|有|要|需要|得|应|应该",
-    r"在|中|里|的|了|吗|呢|啊|呀|和|与|及|或|都|一共|总共|共|分别|请问|告诉我|列出|列举|具体|主要|所有|全部",
-    r"反拐|打拐|拐卖|人口|行动计划|计划|根据|按照|方面|国家|中国|我国",
+def _words(*groups: str) -> re.Pattern:
+    """Any of the words, longest first (so 了解 is taken whole, not as 了 and 解)."""
+    words = {w for group in groups for w in group.split()}
+    return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
+
+
+# words that ask about an agency's tasks without naming a topic
+_OBLIGATION_WORDS = _words(
+    "牵头 负责 主导 主管 主责 主抓 配合 协助 参与 协作 支持 承担 担任 分工 职责 责任 任务",
+    "工作 义务",
+    "作用 角色 事情 事项 事儿 事 措施 条款 内容 项目 方面 项 条 哪些 什么 多少 几 啥 哪 干 做 管",
+    "有 要 需要 得 应 应该 在 中 里 的 了 吗 呢 啊 呀 和 与 及 或 都 一共 总共 共 分别 请问 告诉我",
+    "列出 列举 具体 主要 所有 全部 这 那 个 份 本 块 这块 些 活 活儿 儿 想 了解 一下 下 这边 我们",
+    "我 其他 别的 部门 单位 反拐 打拐 拐卖 人口 行动计划 计划 根据 按照 国家 中国 我国",
 )
 _EN_FILLER = frozenset(
     """a an the of in on for to and or what which whats what's does do did is are was were be
@@ -218,7 +232,8 @@ _EN_FILLER = frozenset(
     things thing passages clauses areas parts tell me please show give can could
     should must shall will would need needs required supposed expected main key
     exactly specifically s which's as by with from about this that these those total
-    altogether overall there here do doing does handle handles deal deals""".split()  # noqa: SIM905
+    altogether overall there here do doing does handle handles deal deals other
+    departments department agencies agency bodies body government""".split()  # noqa: SIM905
 )
 
 
@@ -227,7 +242,7 @@ def _remainder(text: str, names: list[str], cjk_words: re.Pattern) -> tuple[str,
     (Chinese characters, English words)."""
     for name in sorted(names, key=len, reverse=True):
         if name:
-            text = re.sub(re.escape(name.lower()), " ", text)
+            text = re.sub(re.escape(name.lower()) + "[局厅处所委办院]?", " ", text)
     chinese = "".join(re.findall(r"[\u4e00-\u9fff]", cjk_words.sub(" ", text)))
     words = [w for w in re.findall(r"[a-z]+", text) if w not in _EN_FILLER]
     return chinese, words
@@ -244,7 +259,7 @@ _PLAN_FILLER = _any(
     r"中国反对拐卖人口|2021|2030|年|[—–-]",
     *(p.pattern for p in FACTS.values()),
     _OBLIGATION_WORDS.pattern,
-    r"是|这|那|该|本|个|份|部|什么时候|何时|谁|哪个|部门|发布|印发|出台|颁布|制定",
+    r"是|这|那|该|本|个|份|部|分|什么时候|何时|谁|哪个|部门|发布|印发|出台|颁布|制定",
 )
 _PLAN_EN_FILLER = _EN_FILLER | frozenset(
     """when who issued published adopted released promulgated date day year years period long
@@ -269,8 +284,11 @@ def read(question: str, agencies: tuple[Agency, ...] = ()) -> Reading:
     if GAPS["document"].search(folded):
         return Reading("out_of_scope", gap="document")
     years = set(_YEAR.findall(folded)) - PLAN_YEARS
-    if _about_the_plan_only(folded) and not years:
-        fact = next((name for name, p in FACTS.items() if p.search(folded)), "title")
+    strong = _PLAN.search(folded) and next(
+        (name for name in STRONG_FACTS if FACTS[name].search(folded)), None
+    )
+    if (strong or _about_the_plan_only(folded)) and not years:
+        fact = strong or next((name for name, p in FACTS.items() if p.search(folded)), "title")
         return Reading("fact", fact=fact)
     if years:
         return Reading("out_of_scope", gap="year")
@@ -283,9 +301,9 @@ def read(question: str, agencies: tuple[Agency, ...] = ()) -> Reading:
         agency = agencies[0]
         names = [n for a in agencies for n in _agency_names(a)]
         chinese, words = _remainder(folded, names, _OBLIGATION_WORDS)
-        if len(chinese) <= 1 and len(words) <= 1 and not _WHO.search(_strip(folded, names)):
+        if len(chinese) <= 2 and len(words) <= 1 and not _WHO.search(_strip(folded, names)):
             return Reading("obligations", agency=agency, role=_role(_strip(folded, names)))
-    if _WHO.search(folded):
+    if _WHO.search(folded) or _IN_CHARGE.search(folded):
         return Reading("responsibility")
     return Reading("clause")
 

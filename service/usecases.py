@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corpus.models import Agency, Kind, Passage, Role
+from index.language import BORDER_LANGUAGES
 from index.roles import RoleFilter
-from index.search import Filters, Lang, Mode, SearchResult
+from index.search import Filters, Lang, Mode, QueryAnalysis, SearchResult
 from index.text import answer_language
 from service import intent
 from service.answer import (
@@ -71,12 +72,19 @@ class Reply:
         return hit.passage.citation.get(self.answer.lang)
 
 
+def answer_language_of(query: QueryAnalysis) -> str:
+    """The question's own language; mixed Chinese and English gets its Chinese script."""
+    if query.lang in BORDER_LANGUAGES:
+        return query.lang
+    return answer_language(query.text)
+
+
 def ask(engine: Engine, question: str, lang: Lang = "auto") -> Reply:
     """Read what kind of question it is, then answer that kind in the question's script (or
     ``lang``): an agency's obligations, who leads, what the plan says, a plan fact, or an
     honest 'not in the plan'."""
     result = engine.searcher.search(question, k=5, lang=lang)
-    script = lang if lang != "auto" else answer_language(result.query.text)
+    script = lang if lang != "auto" else answer_language_of(result.query)
     rule = engine.answer_rule(result.query.lang)
     reading = intent.read(result.query.text, result.query.agencies)
     answer: Answer
