@@ -29,6 +29,7 @@ INTENTS: tuple[Intent, ...] = get_args(Intent)
 Fact = Literal["period", "date", "issuer", "document_number", "measure_count", "parts", "title"]
 # why the plan does not answer: the key of the decline message (service/answer.py)
 Gap = Literal[
+    "outcome",
     "sentence",
     "contact",
     "amount",
@@ -63,6 +64,10 @@ def _any(*patterns: str) -> re.Pattern:
 
 
 # -- out of scope: what the plan never states ------------------------------------------------
+_AFTER_THE_PLAN = re.compile(
+    r"(2030年?|计划|行动计划)(以后|之后|结束后|到期后)|下一(个|期|轮)(反拐)?(行动)?计划|新的(行动)?计划"
+    r"|\b(after|beyond) 2030\b|\bnext (action |national )?plan\b|\breplace the plan\b|\bsuccessor\b"
+)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|去年|前年|今年|明年|\b(?:last|this|next) year\b")
 PLAN_YEARS = {"2021", "2030"}
 GAPS: dict[str, re.Pattern] = {
@@ -70,7 +75,9 @@ GAPS: dict[str, re.Pattern] = {
         r"(上一|上个|上期|上轮|前一|之前|以前|旧|老|第一|前几)[个期轮部份]*(反拐)?(行动)?计划",
         r"(previous|earlier|last|old|former|first|prior|predecessor)\s+(national\s+)?"
         r"(anti-?trafficking\s+)?(action\s+)?plans?",
-        r"巴勒莫|palermo|本法|本条例|本办法",
+        r"巴勒莫|palermo|本法|本条例|本办法|定义|哪部法律|哪条法律|哪个法律|什么法律|法律依据",
+        r"\b(definition|define|defined|defines)\b|\b(which|what) (law|statute|act|article)s?\b",
+        r"\blegal basis\b",
         r"第\s*[0-9一二三四五六七八九十百零〇两]+\s*条",
         r"\barticles?\s+\d+|\bart\.\s*\d+|\bsection\s+\d+\s+of\b",
     ),
@@ -88,10 +95,12 @@ GAPS: dict[str, re.Pattern] = {
         r"(什么|哪个|多少)号码|号码是|专线|拨打|拨哪|打哪个号",
         r"\b(hotline|hot line|helpline|help line|phone number|telephone number|phone no|url)\b",
         r"\b(e-?mail address|whatsapp|what number|which number)\b",
+        r"\b(emergency|reporting|report|police|contact|hotline) number\b|\bnumber (for|to) report",
         r"\bnumber (to|i can|should i|do i) (call|ring|dial)\b|\bcontact (number|details|info)",
         r"\b(website|web) address\b|\bwhat (website|site)\b",
     ),
     "amount": _any(
+        r"(多少|几)(钱|元|万|块|补偿|赔偿|补助|补贴|奖励|奖金|经费|资金|罚款)|补偿金|赔偿金|补助金|抚恤金",
         r"多少钱|多少元|几块|多少万|几万|金额|数额|赔(偿)?多少|补偿多少|罚(款|金)?多少|罚款|罚金",
         r"费用|收费|花费|报酬多少|工资多少|奖金多少|奖励多少|赏金|悬赏|经费(是|有)?多少|投入多少",
         r"拨款多少|拨了多少|预算(是|有)?多少|多少预算|多少经费",
@@ -110,6 +119,13 @@ GAPS: dict[str, re.Pattern] = {
         r"\bnumber of (victims|cases|people|children|women|arrests|prosecutions|convictions)\b",
         r"\brate of\b",
     ),
+    "outcome": _any(  # how the plan has worked out: it sets goals, it reports no results
+        r"效果(怎么样|如何|好不好|好吗)|成效(如何|怎么样)|有没有(效果|用|成效)|实施以来|实施得怎么样",
+        r"成功了吗|落实得怎么样|完成了吗|进展如何|进展怎么样|做得怎么样",
+        r"\b(has|have|did) (the plan|it|this plan|china) (been |)(work|worked|succeed|succeeded|"
+        r"effective|successful|achieve|achieved)\b|\bbeen effective\b|\bso far\b|"
+        r"\bhow well\b|\bresults of the plan\b|\bdid it work\b",
+    ),
     "procedure": _any(
         r"签证|绿卡|庇护|难民|打官司|民事诉讼|民事赔偿|索赔|律师费|请律师|找律师|离婚|抚养权|手续",
         r"(想|要|怎么|如何|能否|能不能|可以|去哪)(起诉|告他|告她|告对方|立案)|哪个法院",
@@ -126,6 +142,7 @@ _OWN_LAW = _any(r"香港|澳门|台湾", r"\b(hong kong|hk|macau|macao|taiwan)\b
 _PLACES = _any(
     r"美国|英国|欧盟|欧洲|日本|韩国|朝鲜|泰国|越南|缅甸|老挝|柬埔寨|菲律宾|印尼|马来西亚|新加坡|俄罗斯",
     r"蒙古|哈萨克|印度|巴基斯坦",
+    r"\bus (law|laws|government|state department|congress|courts?)\b",
     r"\b(usa|u\.s\.|united states|america|american|uk|britain|british|england|european union|"
     r"eu|europe|japan|korea|thailand|thai|vietnam|vietnamese|myanmar|burma|laos|lao|cambodia|"
     r"philippines|indonesia|malaysia|singapore|russia|mongolia|kazakhstan|india|pakistan)\b",
@@ -283,7 +300,9 @@ def read(question: str, agencies: tuple[Agency, ...] = ()) -> Reading:
     folded = fold(question)
     if GAPS["document"].search(folded):
         return Reading("out_of_scope", gap="document")
-    years = set(_YEAR.findall(folded)) - PLAN_YEARS
+    years = set(_YEAR.findall(folded)) - PLAN_YEARS  # years other than the plan's own
+    if _AFTER_THE_PLAN.search(folded):
+        years.add("after 2030")
     strong = _PLAN.search(folded) and next(
         (name for name in STRONG_FACTS if FACTS[name].search(folded)), None
     )
@@ -294,7 +313,7 @@ def read(question: str, agencies: tuple[Agency, ...] = ()) -> Reading:
         return Reading("out_of_scope", gap="year")
     if _OWN_LAW.search(folded) or (_PLACES.search(folded) and _FOREIGN_LAW.search(folded)):
         return Reading("out_of_scope", gap="jurisdiction")
-    for gap in ("sentence", "contact", "amount", "statistic", "procedure"):
+    for gap in ("sentence", "contact", "amount", "statistic", "outcome", "procedure"):
         if GAPS[gap].search(folded):
             return Reading("out_of_scope", gap=gap)  # type: ignore[arg-type]
     if agencies:
