@@ -183,12 +183,19 @@ def search(
 @app.command()
 def ask(question: str, lang: str = "auto") -> None:
     """Answer a question from the plan, with citations."""
+    from index.search import LANGS
     from service import usecases
 
-    reply = usecases.ask(_engine(), question, lang)
+    if lang not in LANGS:
+        raise typer.BadParameter(f"{lang!r}: one of {', '.join(LANGS)}", param_hint="--lang")
+    reply = usecases.ask(_engine(), question, lang)  # type: ignore[arg-type]
     typer.echo(reply.answer.text)
     for pid in reply.answer.citations:
         typer.echo(f"  [{pid}] {reply.citation(pid)}")
+    for pid in reply.answer.related:
+        typer.echo(f"  (related, not an answer) [{pid}] {reply.citation(pid)}")
+    if reply.answer.full_list:
+        typer.echo(f"  all of them: {reply.answer.full_list}")
 
 
 @app.command()

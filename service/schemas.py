@@ -125,6 +125,11 @@ class AskResponse(BaseModel):
     full_list: str | None = Field(
         None, description="obligations: the path of the agency's whole list of passages"
     )
+    quote: dict[str, str] | None = Field(
+        None,
+        description="for answers in a language the plan has no text in: the clause quoted "
+        'in English (the project\'s unofficial translation) and Chinese, {"en": …, "zh-Hans": …}',
+    )
     notice: str
     agencies: list[AgencyCounts] = Field(
         description="agencies the question names, with how many passages each leads and "
@@ -209,6 +214,7 @@ def ask_response(reply: Reply, roles: RoleTable) -> AskResponse:
         intent=answer.intent,
         related=[Citation(id=i, citation=reply.citation(i)) for i in answer.related],
         full_list=answer.full_list,
+        quote=answer.quote,
         results=[search_hit(rank, hit) for rank, hit in enumerate(answer.hits, 1)],
         notice=reply.notice,
         agencies=[agency_counts(a, roles) for a in reply.agencies],
