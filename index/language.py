@@ -27,6 +27,7 @@ CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 MONGOLIAN_LETTERS = re.compile(r"[өүӨҮ]")  # Mongolian Cyrillic has them, Russian does not
 VIETNAMESE_LETTERS = re.compile(r"[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")  # letters only Vietnamese uses
 CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 MIN_VI_CONFIDENCE = 0.95  # unaccented Vietnamese must be clearly Vietnamese, not English
 
 
@@ -43,14 +44,15 @@ def detect_language(text: str) -> str:
     best = max(counts, key=counts.get)
     if counts[best] and counts[best] >= len(CJK.findall(text)):
         return best
-    if CJK.search(text):
-        return detect_script(text)
-    if CYRILLIC.search(text):
+    han = len(CJK.findall(text))  # a Chinese name inside another language keeps that language
+    if len(CYRILLIC.findall(text)) > han:
         if MONGOLIAN_LETTERS.search(text):
             return "mn"
         return _identifier(("ru", "mn")).classify(text)[0]
-    if VIETNAMESE_LETTERS.search(text):
+    if VIETNAMESE_LETTERS.search(text) and len(LATIN.findall(text)) > han:
         return "vi"
+    if han:
+        return detect_script(text)
     if len(text.split()) >= 3:
         lang, confidence = _identifier(("en", "vi")).classify(text)
         if lang == "vi" and confidence >= MIN_VI_CONFIDENCE:
