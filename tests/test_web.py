@@ -560,3 +560,75 @@ def test_1280px_layout(web):
             full_page=True,
             clip={"x": 0, "y": 0, "width": 1280, "height": height},
         )
+
+
+def test_pure_modules_match_languages_and_round_trip_permalinks(web):
+    """The page's pure functions, run as the browser loads them (ES modules, no build)."""
+    page = web.open("/")
+    got = page.evaluate(
+        """async () => {
+            const i18n = await import("/static/js/i18n.js");
+            const router = await import("/static/js/router.js");
+            const ui = ["zh-Hans", "zh-Hant", "en"];
+            const match = (prefs) => i18n.matchLanguage(prefs, ui);
+            const parse = (url) => router.parse(new URL(url, location.href));
+            return {
+                langs: [
+                    match(["zh-TW"]), match(["zh-Hant-HK"]), match(["zh-Hans-HK"]),
+                    match(["zh"]), match(["zh_MO"]), match(["fr-FR", "zh-CN"]),
+                    match(["en-GB"]), match(["ko-KR"]), match([]),
+                ],
+                format: i18n.format("{n} of {total} {x}", {n: 3, total: 7}),
+                routes: [
+                    parse(router.urls.search(" a&b=c ")),
+                    parse(router.urls.passage("1.2/3")),
+                    parse(router.urls.agency("mps", "lead")),
+                    parse(router.urls.agency("mps", "any")),
+                    parse("/?agency=mps&role=bogus"),
+                    parse(router.urls.agencies()),
+                    parse("/?q=%20%20"),
+                ],
+            };
+        }"""
+    )
+    assert got["langs"] == [
+        "zh-Hant", "zh-Hant", "zh-Hans", "zh-Hans", "zh-Hant", "zh-Hans", "en", "en", "en"
+    ]  # fmt: skip
+    assert got["format"] == "3 of 7 {x}"
+    assert got["routes"] == [
+        {"name": "search", "q": "a&b=c"},
+        {"name": "passage", "id": "1.2/3"},
+        {"name": "agency", "id": "mps", "role": "lead"},
+        {"name": "agency", "id": "mps", "role": "any"},
+        {"name": "agency", "id": "mps", "role": "any"},
+        {"name": "agencies"},
+        {"name": "home"},
+    ]
+
+
+def test_failures_of_the_answer_service_and_the_network_are_told_in_the_ui_language(web):
+    """/ask failing still shows GET /search's passages, with a note; no server at all gives
+    the network error in the UI language, with a Retry that works once the server is back."""
+    strings = json.loads((STATIC / "i18n" / "zh-Hans.json").read_text(encoding="utf-8"))
+    page = web.open("/", locale="zh-CN")
+    failure = {"error": {"code": "internal_error", "message": "unexpected error"}}
+    page.route("**/ask", lambda route: route.fulfill(status=500, json=failure))
+    box = page.get_by_label(re.compile("检索"))
+    box.fill(ZH_QUESTION)
+    box.press("Enter")
+    page.wait_for_selector("#view .results .card", timeout=WAIT_MS)
+    found = api(web.base, "/search?" + urllib.parse.urlencode({"q": ZH_QUESTION, "k": 10}))
+    assert page.locator("#view .results .card").count() == len(found["results"]) >= 1
+    assert page.locator("#view .answer").count() == 0
+    assert page.locator("#view .answer-col .note").inner_text() == strings["answerUnavailable"]
+
+    page.route("**/passages/**", lambda route: route.abort())
+    page.locator("#view .results a.cite").first.click()
+    page.wait_for_selector("#error:not([hidden])", timeout=WAIT_MS)
+    message = strings["error.network_error"]
+    assert page.locator("#error .error-message").inner_text() == message
+    assert page.locator("#error .error-code").inner_text() == "network_error"
+    page.unroute("**/passages/**")
+    page.get_by_role("button", name=strings["retry"]).click()
+    page.wait_for_selector("#view .translator", timeout=WAIT_MS)
+    assert page.locator("#error").is_hidden()
