@@ -17,8 +17,11 @@ from pathlib import Path
 
 from ranx import Qrels, Run, evaluate
 
-from eval.calibrate import measure, no_answer_quality, top_scores
+from eval import answers
+from eval.calibrate import judged_by_the_rule, measure, no_answer_quality, top_scores
 from index.search import Searcher
+from service.engine import Engine, answer_rules
+from service.facts import load_facts
 
 EVAL_DIR = Path(__file__).parent
 DATA = EVAL_DIR / "data"
@@ -95,7 +98,13 @@ def _table(title: str, rows: list[str]) -> list[str]:
     return [head, "|" + "---|" * (len(METRICS) + 2), *rows, ""]
 
 
-def report(searcher: Searcher) -> tuple[str, dict]:
+def load_rows(data: Path = DATA) -> list[dict]:
+    """The question set as written, every field (kind, agency, role, lead, fact)."""
+    text = (data / "queries.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def report(searcher: Searcher, corpus_dir: Path) -> tuple[str, dict]:
     questions = load_questions()
     splits = {s: [q for q in questions if q.split == s] for s in ("dev", "test")}
     qrels = {s: load_qrels(s) for s in splits}
@@ -152,12 +161,17 @@ def report(searcher: Searcher) -> tuple[str, dict]:
     calibration = measure(searcher)
     evidence, thresholds = calibration["keyword_evidence"], calibration["answer_min_score"]
     tops = {
-        split: top_scores(searcher, [(q.text, q.answerable) for q in qs])
+        split: top_scores(
+            searcher,
+            [(q.text, q.answerable) for q in qs if judged_by_the_rule(searcher, q.text)],
+        )
         for split, qs in splits.items()
     }
     lines += [
         "## No-answer decision (/ask)",
         "",
+        "Questions that service/intent.py does not already read as obligations, facts or out "
+        "of scope are left to this rule (the table counts those only). "
         "/ask says the plan does not cover a question only when two signals agree. Meaning: "
         "its coverage (best dense score over the plan minus best cosine to everyday "
         "off-topic questions, index/background/) is under a threshold. Wording: its best "
@@ -176,7 +190,17 @@ def report(searcher: Searcher) -> tuple[str, dict]:
         for name, rule_evidence in (("coverage only", meaning_only), ("shipped", evidence)):
             quality = no_answer_quality(tops[split], thresholds, rule_evidence)
             lines.append(f"| {split} | {name} | " + " | ".join(map(str, quality.values())) + " |")
-    lines += ["", "## Acceptance checks (held-out test, hybrid)", ""]
+    engine = Engine(
+        searcher.passages,
+        list(searcher.aliases.agencies),
+        searcher,
+        answer_rules(calibration),
+        load_facts(corpus_dir, searcher.passages),
+        0.0,
+    )
+    answer_lines, by_kind = answers.report_lines(answers.outcomes(engine, load_rows()))
+    lines += ["", *answer_lines]
+    lines += ["## Acceptance checks (held-out test, hybrid)", ""]
     test = summary["test"]
     for metric, target in TARGETS.items():
         ok = test["hybrid"][metric] >= target
@@ -195,6 +219,20 @@ def report(searcher: Searcher) -> tuple[str, dict]:
         f"- hybrid MRR@10 {test['hybrid']['mrr@10']:.3f} vs best single mode "
         f"{best_single:.3f}: {'OK' if test['hybrid']['mrr@10'] >= best_single else 'FAIL'}"
     )
+    kinds = by_kind["test"]
+    for label, value, target in (
+        ("out-of-scope questions declined", kinds["declined"], 0.90),
+        ("answerable questions answered", kinds["answered"], 0.97),
+        (
+            "obligations: the agency's passages in the asked role, counts stated",
+            kinds["obligations"],
+            0.95,
+        ),
+        ("responsibility: a lead agency named", kinds["responsibility"], 0.95),
+    ):
+        lines.append(
+            f"- {label}: {value:.3f} (target ≥ {target}): {'OK' if value >= target else 'FAIL'}"
+        )
     return "\n".join(lines) + "\n", calibration
 
 
@@ -209,7 +247,7 @@ def main(encoder: str | None = None) -> None:
 
         compare_encoders(settings, encoder)
         return
-    text, calibration = report(load_searcher(settings))
+    text, calibration = report(load_searcher(settings), settings.corpus_dir)
     (EVAL_DIR / "REPORT.md").write_text(text, encoding="utf-8")
     write_calibration(settings.index_dir, calibration)
     print(text)

@@ -17,12 +17,13 @@ from corpus.scripts import to_simplified
 from index.aliases import AliasTable
 from index.artifacts import VIEW_KINDS, LoadedIndex
 from index.batcher import MicroBatcher
+from index.language import detect_language
 from index.roles import RoleFilter, RoleTable
-from index.text import detect_script, normalize, sentence_spans, tokenize_en, tokenize_zh
+from index.text import normalize, sentence_spans, tokenize_en, tokenize_zh
 
 Mode = Literal["hybrid", "dense", "keyword"]
 Fusion = Literal["minmax", "rrf"]
-Lang = Literal["auto", "zh-Hans", "zh-Hant", "en"]
+Lang = Literal["auto", "zh-Hans", "zh-Hant", "en", "vi", "my", "lo", "th", "km", "ko", "ru", "mn"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 LANGS: tuple[Lang, ...] = get_args(Lang)
 RRF_K = 60  # the constant of Cormack et al.; robust without tuning
@@ -60,7 +61,7 @@ class Filters:
 @dataclass(frozen=True)
 class QueryAnalysis:
     text: str  # normalised
-    lang: str  # detected or given: zh-Hans | zh-Hant | en | mixed
+    lang: str  # detected or given: zh-Hans | zh-Hant | en | mixed | a border language
     agencies: tuple[Agency, ...]
     zh_tokens: tuple[str, ...]
     en_tokens: tuple[str, ...]
@@ -120,10 +121,10 @@ class Searcher:
         if lang not in LANGS:
             raise ValueError(f"unknown lang {lang!r}; one of {LANGS}")
         text = normalize(q)
-        detected = detect_script(text) if lang == "auto" else lang
+        detected = detect_language(text) if lang == "auto" else lang
         agencies = tuple(self.aliases.mentioned(text))
-        zh = tokenize_zh(text) if detected != "en" else []
-        en = tokenize_en(text)
+        zh = tokenize_zh(text) if detected in ("zh-Hans", "zh-Hant", "mixed") else []
+        en = tokenize_en(text) if detected in ("en", "mixed", "zh-Hans", "zh-Hant") else []
         for a in agencies:  # alias expansion across languages
             zh += tokenize_zh(a.zh_hans)
             en += tokenize_en(a.en)

@@ -1,5 +1,5 @@
 """Everything heavy the service needs, loaded once: corpus, model, index, searcher, and
-what is derived from them (agency roles, sentence spans, no-answer rules)."""
+what is derived from them (agency roles, sentence spans, no-answer rules, plan facts)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from index.model.onnx import OnnxEncoder
 from index.roles import RoleTable
 from index.search import Searcher
 from service.answer import NoAnswerRule
+from service.facts import PlanFacts, load_facts
 from service.settings import Settings
 
 log = logging.getLogger("atp.engine")
@@ -27,6 +28,7 @@ class Engine:
     agencies: list[Agency]
     searcher: Searcher
     answer_rules: dict[str, NoAnswerRule]  # per side: "zh" or "en"
+    facts: PlanFacts  # about the plan itself: title, issuer, date, structure
     load_seconds: float
 
     @property
@@ -85,4 +87,5 @@ def load_engine(settings: Settings) -> Engine:
     took = time.perf_counter() - started
     log.info("engine loaded in %.2fs: %d passages", took, len(searcher.passages))
     agencies = list(searcher.aliases.agencies)
-    return Engine(searcher.passages, agencies, searcher, rules, round(took, 3))
+    facts = load_facts(settings.corpus_dir, searcher.passages)
+    return Engine(searcher.passages, agencies, searcher, rules, facts, round(took, 3))

@@ -12,6 +12,7 @@ from corpus.models import Agency, AgencyRef, Passage
 from index.roles import RoleTable
 from index.search import Hit, Lang, SearchResult
 from service.errors import ErrorCode
+from service.intent import Intent
 from service.usecases import Reply
 
 # Not blank: a character that is not whitespace to Python (str.isspace: \x1c-\x1f, \x85 …)
@@ -108,10 +109,22 @@ class Citation(BaseModel):
 class AskResponse(BaseModel):
     answer: str
     lang: str
-    answered: bool = Field(description="false when the plan does not seem to cover it")
+    answered: bool = Field(description="false when the plan does not answer the question")
+    intent: Intent = Field(
+        description="the kind of answer given: obligations (what an agency leads or "
+        "cooperates on, with counts), responsibility (who leads), clause (what the plan "
+        "says), fact (about the plan itself) or out_of_scope (the plan does not answer it)"
+    )
     citations: list[str]
     citation_details: list[Citation]
     results: list[SearchHit]
+    related: list[Citation] = Field(
+        default_factory=list,
+        description="passages shown for reference with a decline; they do not answer it",
+    )
+    full_list: str | None = Field(
+        None, description="obligations: the path of the agency's whole list of passages"
+    )
     notice: str
     agencies: list[AgencyCounts] = Field(
         description="agencies the question names, with how many passages each leads and "
@@ -193,6 +206,9 @@ def ask_response(reply: Reply, roles: RoleTable) -> AskResponse:
         answered=answer.answered,
         citations=answer.citations,
         citation_details=[Citation(id=i, citation=reply.citation(i)) for i in answer.citations],
+        intent=answer.intent,
+        related=[Citation(id=i, citation=reply.citation(i)) for i in answer.related],
+        full_list=answer.full_list,
         results=[search_hit(rank, hit) for rank, hit in enumerate(answer.hits, 1)],
         notice=reply.notice,
         agencies=[agency_counts(a, roles) for a in reply.agencies],

@@ -9,7 +9,16 @@ from corpus.models import Agency, Kind, Passage, Role
 from index.roles import RoleFilter
 from index.search import Filters, Lang, Mode, SearchResult
 from index.text import answer_language
-from service.answer import NOTICE, Answer, compose_answer
+from service import intent
+from service.answer import (
+    Answer,
+    compose_answer,
+    compose_fact,
+    compose_obligations,
+    compose_responsibility,
+    decline,
+    phrases,
+)
 from service.engine import Engine
 
 
@@ -55,6 +64,7 @@ class Reply:
     query_lang: str  # the question's detected language (or the one given)
     notice: str
     agencies: tuple[Agency, ...]  # the agencies the question names
+    reading: intent.Reading  # what kind of question it was taken to be
 
     def citation(self, passage_id: str) -> str:
         hit = next(h for h in self.answer.hits if h.passage.id == passage_id)
@@ -62,11 +72,31 @@ class Reply:
 
 
 def ask(engine: Engine, question: str, lang: Lang = "auto") -> Reply:
-    """Search, then a short cited answer in the question's script (or ``lang``)."""
+    """Read what kind of question it is, then answer that kind in the question's script (or
+    ``lang``): an agency's obligations, who leads, what the plan says, a plan fact, or an
+    honest 'not in the plan'."""
     result = engine.searcher.search(question, k=5, lang=lang)
     script = lang if lang != "auto" else answer_language(result.query.text)
-    answer = compose_answer(result, script, engine.answer_rule(result.query.lang))
-    return Reply(answer, result.query.lang, NOTICE[script], result.query.agencies)
+    rule = engine.answer_rule(result.query.lang)
+    reading = intent.read(result.query.text, result.query.agencies)
+    answer: Answer
+    if reading.intent == "obligations" and reading.agency is not None:
+        agency, role = reading.agency, reading.role
+        filters = Filters(agency=agency.id, role=role)
+        mine = engine.searcher.search(question, k=5, lang=lang, filters=filters)
+        counts = engine.roles.counts(agency.id)
+        answer = compose_obligations(agency, role, counts, mine.hits, script)
+    elif reading.intent == "fact" and reading.fact is not None:
+        answer = compose_fact(engine.facts, reading.fact, script)
+    elif reading.intent == "out_of_scope" and reading.gap is not None:
+        answer = decline(reading.gap, result, script, rule)
+    elif reading.intent == "responsibility":
+        answer = compose_responsibility(result, script, rule)
+    else:
+        answer = compose_answer(result, script, rule)
+    return Reply(
+        answer, result.query.lang, phrases(script)["notice"], result.query.agencies, reading
+    )
 
 
 def obligations(

@@ -18,6 +18,8 @@ from index.artifacts import build_index, load_index
 from index.search import Searcher
 from service.answer import NoAnswerRule
 from service.engine import Engine
+from service.facts import load_facts
+from service.settings import Settings
 
 DIM = 64
 SLICE = 24  # passages: the preamble, principles, goals and the first measures
@@ -77,4 +79,5 @@ def searcher(passages, agencies, tmp_path_factory):
 @pytest.fixture(scope="session")
 def engine(searcher):
     rules = {side: NoAnswerRule(-1.0) for side in ("zh", "en")}  # answers everything
-    return Engine(searcher.passages, list(searcher.aliases.agencies), searcher, rules, 0.0)
+    facts = load_facts(Settings().corpus_dir, searcher.passages)
+    return Engine(searcher.passages, list(searcher.aliases.agencies), searcher, rules, facts, 0.0)
