@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from index.language import BORDER_LANGUAGES
 from service.answer import Answer
 from service.engine import Engine
 from service.intent import INTENTS
@@ -108,8 +109,9 @@ def report_lines(results: list[Outcome]) -> tuple[list[str], dict]:
         lines += [
             f"### {split} split",
             "",
-            "| kind | n | read right | check | zh-Hans check | zh-Hant check | en check |",
-            "|---|---|---|---|---|---|---|",
+            "| kind | n | read right | check | zh-Hans check | zh-Hant check | en check "
+            "| border languages check |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for kind in INTENTS:
             rows = [o for o in mine if o.kind == kind]
@@ -119,6 +121,8 @@ def report_lines(results: list[Outcome]) -> tuple[list[str], dict]:
                 )
                 for lang in ("zh-Hans", "zh-Hant", "en")
             ]
+            border = [o for o in rows if o.lang in BORDER_LANGUAGES]
+            by_lang.append(_rate(sum(o.passed for o in border), len(border)))
             lines.append(
                 f"| {kind} | {len(rows)} | {_rate(sum(o.read == kind for o in rows), len(rows))} | "
                 f"{_rate(sum(o.passed for o in rows), len(rows))} | " + " | ".join(by_lang) + " |"

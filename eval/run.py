@@ -19,6 +19,7 @@ from ranx import Qrels, Run, evaluate
 
 from eval import answers
 from eval.calibrate import judged_by_the_rule, measure, no_answer_quality, top_scores
+from index.language import BORDER_LANGUAGES
 from index.search import Searcher
 from service.engine import Engine, answer_rules
 from service.facts import load_facts
@@ -36,6 +37,7 @@ VIEW_SETS = {
     "en views only": ("doc-en", "sent-en", "ask-en"),
 }
 TARGETS = {"recall@5": 0.90, "mrr@10": 0.75}
+LANGUAGES = ("zh-Hans", "zh-Hant", "en", *BORDER_LANGUAGES)
 FIRST_RELEASE_LAST_ID = 297  # q001-q297: the set the first release was measured on
 
 
@@ -168,9 +170,10 @@ def report(searcher: Searcher, corpus_dir: Path) -> tuple[str, dict]:
 
         hybrid = per_mode["hybrid"]
         rows = []
-        for lang in ("zh-Hans", "zh-Hant", "en"):
+        for lang in LANGUAGES:
             ids = [q.id for q in qs if q.ranked and q.lang == lang]
-            rows.append(_row(lang, score(hybrid, qrels[split], ids), len(ids)))
+            if ids:
+                rows.append(_row(lang, score(hybrid, qrels[split], ids), len(ids)))
         for group in ("frontline", "ngo", "translator"):
             ids = [q.id for q in qs if q.ranked and q.group == group]
             rows.append(_row(group, score(hybrid, qrels[split], ids), len(ids)))
@@ -180,7 +183,7 @@ def report(searcher: Searcher, corpus_dir: Path) -> tuple[str, dict]:
         }
         summary[split]["by_lang"] = {
             lang: score(hybrid, qrels[split], [q.id for q in qs if q.ranked and q.lang == lang])
-            for lang in ("zh-Hans", "zh-Hant", "en")
+            for lang in LANGUAGES
         }
 
     calibration = measure(searcher)
