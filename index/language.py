@@ -9,6 +9,7 @@ download), restricted to the languages that script can be here: en or vi, ru or 
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -31,11 +32,21 @@ LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 MIN_VI_CONFIDENCE = 0.95  # unaccented Vietnamese must be clearly Vietnamese, not English
 
 
+_LOADING = threading.Lock()  # the model takes about 0.6 s to load: once, not once per thread
+
+
 @cache
 def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(languages))
-    return identifier
+    with _LOADING:
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        identifier.set_languages(list(languages))
+        return identifier
+
+
+def load_detector() -> None:
+    """Load the identifiers now (the engine does, at start), not on the first question."""
+    _identifier(("en", "vi"))
+    _identifier(("ru", "mn"))
 
 
 def detect_language(text: str) -> str:

@@ -12,6 +12,7 @@ from corpus.models import Agency, Passage
 from index.aliases import AliasTable
 from index.artifacts import load_index
 from index.calibration import load_calibration
+from index.language import load_detector
 from index.model.onnx import OnnxEncoder
 from index.roles import RoleTable
 from index.search import Searcher
@@ -82,6 +83,7 @@ def load_engine(settings: Settings) -> Engine:
     started = time.perf_counter()
     calibration = load_calibration(settings.index_dir)
     searcher = load_searcher(settings)
+    load_detector()
     searcher.search("预热 warm-up", k=1)  # first call pays lazy init; not the first user
     rules = answer_rules(calibration, settings.answer_min_score)
     took = time.perf_counter() - started
