@@ -121,8 +121,21 @@ def test_every_passage_has_three_scripts_and_a_citation(corpus):
         assert p.citation.zh_hans and p.citation.en
         assert "unofficial" in p.translation["en"].lower()
     bullet = next(p for p in corpus.passages if p.id == "2.1.2.2.3")
-    assert bullet.citation.en == "Part II (1) 2. (2), bullet 3"
+    assert bullet.citation.en == "Part II (i) 2. (2), bullet 3"
     assert bullet.citation.zh_hans == "第二部分（一）2.（2）第3项"
+
+
+def test_english_citations_tell_sections_from_measures(corpus):
+    """（一） and （1） are different levels; English must not write both as (1)."""
+    by_id = {p.id: p for p in corpus.passages}
+    assert by_id["2.6.2.5"].citation.en == "Part II (vi) 2. (5)"
+    assert by_id["1.1"].citation.en == "Part I (i)"
+    citations = [p.citation.en for p in corpus.passages]
+    assert len(set(citations)) == len(citations)
+    for p in corpus.passages:
+        numbers = p.id.split(".")
+        if len(numbers) > 3:  # a measure: its section is Roman, its own number Arabic
+            assert re.search(r"\([ivx]+\) \d+\. \(\d+\)", p.citation.en), p.citation.en
 
 
 def test_simplified_text_is_mainland_simplified(corpus):
@@ -135,7 +148,32 @@ def test_translation_follows_the_glossary(corpus):
     glossary = load_glossary(SOURCE_DIR / "glossary.json")
     for p in corpus.passages:
         assert missing_terms(p.text.zh_hans, p.text.en, glossary) == [], p.id
-    assert all("purchase" not in p.text.en.lower() for p in corpus.passages)
+    english = " ".join(p.text.en for p in corpus.passages)
+    assert "purchase" not in english.lower()
+    # the review's fixes: one rendering each, the old one gone
+    assert "child director" not in english and english.count("child welfare directors") == 2
+    assert "village (residents')" not in english.lower()
+    assert english.lower().count("villagers' (residents') committees") == 2
+    assert "birth medical certificate" not in english.lower()
+    assert "Medical Certificates of Birth" in english
+    assert '"people-centred, comprehensive governance' in english
+    assert "China's Action Plan Against Human Trafficking (2021–2030)" in english
+    assert "China Action Plan" not in english
+    by_id = {p.id: p for p in corpus.passages}
+    for pid in ("2.2.2.4", "2.3.2.2"):  # children handed to civil affairs are placed
+        assert "placement" in by_id[pid].text.en, pid
+    assert "resettlement" not in by_id["2.2.2.4"].text.en
+
+
+def test_glossary_rejects_the_old_renderings():
+    glossary = load_glossary(SOURCE_DIR / "glossary.json")
+    for zh, old in [
+        ("落实儿童主任工作职责", "implement the duties of child directors"),
+        ("村（居）委会应当报告", "village committees shall report"),
+        ("伪造出生医学证明", "forging birth medical certificates"),
+        ("坚持以人为本", "adhere to putting people first"),
+    ]:
+        assert missing_terms(zh, old, glossary), old
 
 
 def test_output_validates_against_the_schema():
