@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["principle", "goal", "measure", "bullet", "guarantee"]
+Role = Literal["lead", "cooperating"]
 Script = Literal["zh-Hant", "zh-Hans", "en"]
 SCRIPTS: tuple[Script, ...] = ("zh-Hant", "zh-Hans", "en")
 UNOFFICIAL_EN = (
@@ -83,6 +84,14 @@ class Passage(BaseModel):
         default_factory=lambda: {"en": UNOFFICIAL_EN},
         description="status of each non-source script's text",
     )
+
+    def role_of(self, agency_id: str) -> Role | None:
+        """The one definition of an agency's role in a passage: lead before cooperating."""
+        if any(a.id == agency_id for a in self.lead_agencies):
+            return "lead"
+        if any(a.id == agency_id for a in self.cooperating_agencies):
+            return "cooperating"
+        return None
 
 
 def json_schemas() -> dict[str, dict]:

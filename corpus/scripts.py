@@ -32,10 +32,6 @@ def to_simplified(text: str) -> str:
     return text
 
 
-def to_traditional(text: str) -> str:
-    return _converter("s2t").convert(text)
-
-
 def simplified_leftovers(text: str, exempt: Iterable[str] = ()) -> list[str]:
     """Every character OpenCC's s2tw would still change, as 'line L, column C: 并 -> 並',
     except inside an exempt span (correct Traditional that s2tw rewrites, like 了解)."""

@@ -1,8 +1,9 @@
 """`atp eval`: retrieval quality per mode, view set and fusion, on dev and held-out test.
 
 Reads the BEIR-layout question set in eval/data/, scores runs with ranx, calibrates the
-/ask no-answer thresholds on the dev split only, and writes eval/REPORT.md and
-eval/calibration.json. The test split is never used to choose anything.
+/ask no-answer thresholds on the dev split only (stored with the index:
+eval/calibrate.py), and writes eval/REPORT.md. The test split is never used to choose
+anything.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from ranx import Qrels, Run, evaluate
 
-from index.artifacts import load_background
+from eval.calibrate import measure, no_answer_quality, top_scores
 from index.search import Searcher
-from service.answer import NoAnswerRule, coverage
 
 EVAL_DIR = Path(__file__).parent
 DATA = EVAL_DIR / "data"
@@ -86,74 +85,6 @@ def score(run: dict, qrels: dict, ids: list[str]) -> dict[str, float]:
     return {m: float(result[m]) for m in METRICS}
 
 
-def side(lang: str) -> str:
-    """No-answer thresholds are per side: English questions score lower across the board."""
-    return "en" if lang == "en" else "zh"
-
-
-@dataclass(frozen=True)
-class Top:
-    """What the no-answer rule sees of one question's search."""
-
-    coverage: float
-    keyword: float
-    answerable: bool
-    side: str
-
-
-def top_scores(searcher: Searcher, texts_and_answerable: list[tuple[str, bool]]) -> list[Top]:
-    out = []
-    for text, answerable in texts_and_answerable:
-        result = searcher.search(text, k=1)  # hybrid, as /ask searches
-        out.append(Top(coverage(result), result.top_keyword, answerable, side(result.query.lang)))
-    return out
-
-
-def keyword_evidence(background: list[Top], quantile: float = 0.95) -> dict[str, float]:
-    """Per side, the keyword score that 95% of everyday off-topic questions stay under:
-    wording that matches the plan better than that is taken as on topic. Set from the
-    background questions alone, never from the eval set."""
-    scores = {name: [t.keyword for t in background if t.side == name] for name in ("zh", "en")}
-    return {name: round(float(np.quantile(s, quantile)), 4) for name, s in scores.items()}
-
-
-def declined(top: Top, thresholds: dict, evidence: dict) -> bool:
-    rule = NoAnswerRule(thresholds[top.side], evidence[top.side])
-    return not rule.admits(top.coverage, top.keyword)
-
-
-def calibrate(tops: list[Top], max_wrongly_declined: float = 0.05) -> dict:
-    """Per side, the coverage threshold that declines the most out-of-scope questions while
-    declining at most 5% of answerable ones, on coverage alone. Chosen jointly with the
-    keyword evidence, it rose to a knife-edge (zh 0.0007 vs -0.02 alone) that declined short
-    plain questions such as 孩子丢了怎么办, whose few words score low on BM25 however
-    on-topic they are; so the wording signal only rescues, it never moves the threshold."""
-    evidence = {"zh": math.inf, "en": math.inf}
-    thresholds = {}
-    for name in ("zh", "en"):
-        pos = [t for t in tops if t.answerable and t.side == name]
-        neg = [t for t in tops if not t.answerable and t.side == name]
-        best = (min((t.coverage for t in pos), default=0.0), -1)
-        for threshold in sorted({t.coverage for t in pos + neg}):
-            trial = {name: threshold}
-            wrongly = sum(declined(t, trial, evidence) for t in pos) / max(len(pos), 1)
-            count = sum(declined(t, trial, evidence) for t in neg)
-            if wrongly <= max_wrongly_declined and count > best[1]:
-                best = (threshold, count)
-        thresholds[name] = round(float(best[0]), 4)
-    return thresholds
-
-
-def no_answer_quality(tops: list[Top], thresholds: dict, evidence: dict) -> dict:
-    outcome = [(declined(t, thresholds, evidence), t.answerable) for t in tops]
-    return {
-        "out-of-scope questions": sum(not ok for _, ok in outcome),
-        "correctly declined": sum(d and not ok for d, ok in outcome),
-        "answerable questions": sum(ok for _, ok in outcome),
-        "wrongly declined": sum(d and ok for d, ok in outcome),
-    }
-
-
 def _row(name: str, metrics: dict[str, float], n: int) -> str:
     cells = " | ".join(f"{metrics[m]:.3f}" for m in METRICS)
     return f"| {name} | {n} | {cells} |"
@@ -187,19 +118,12 @@ def report(searcher: Searcher) -> tuple[str, dict]:
             run = run_queries(searcher, qs, mode=mode)
             per_mode[mode] = run
             rows.append(_row(f"{mode}", score(run, qrels[split], answerable), len(answerable)))
-        fusion = searcher.fusion
-        searcher.fusion = "minmax" if fusion == "rrf" else "rrf"
-        alt = run_queries(searcher, qs, mode="hybrid")
+        alt = run_queries(searcher, qs, mode="hybrid", fusion="rrf")
         rows.append(
-            _row(
-                f"hybrid, {searcher.fusion} fusion",
-                score(alt, qrels[split], answerable),
-                len(answerable),
-            )
+            _row("hybrid, rrf fusion", score(alt, qrels[split], answerable), len(answerable))
         )
-        searcher.fusion = fusion
         took = (time.perf_counter() - started) / (4 * len(qs)) * 1000
-        lines += _table(f"mode (fusion: {fusion})", rows)
+        lines += _table("mode (fusion: minmax)", rows)
         lines += [f"Mean time per query over these runs: {took:.1f} ms.", ""]
 
         rows = []
@@ -225,12 +149,12 @@ def report(searcher: Searcher) -> tuple[str, dict]:
             for lang in ("zh-Hans", "zh-Hant", "en")
         }
 
-    evidence = keyword_evidence(top_scores(searcher, [(b, False) for b in load_background()]))
+    calibration = measure(searcher)
+    evidence, thresholds = calibration["keyword_evidence"], calibration["answer_min_score"]
     tops = {
         split: top_scores(searcher, [(q.text, q.answerable) for q in qs])
         for split, qs in splits.items()
     }
-    thresholds = calibrate(tops["dev"])
     lines += [
         "## No-answer decision (/ask)",
         "",
@@ -271,23 +195,23 @@ def report(searcher: Searcher) -> tuple[str, dict]:
         f"- hybrid MRR@10 {test['hybrid']['mrr@10']:.3f} vs best single mode "
         f"{best_single:.3f}: {'OK' if test['hybrid']['mrr@10'] >= best_single else 'FAIL'}"
     )
-    calibration = {
-        "answer_min_score": thresholds,
-        "keyword_evidence": evidence,
-        "measured_on": "dev (thresholds), index/background (keyword evidence)",
-        "test": quality,
-    }
     return "\n".join(lines) + "\n", calibration
 
 
-def main() -> None:
-    from service.engine import load_engine
+def main(encoder: str | None = None) -> None:
+    from index.calibration import write_calibration
+    from service.engine import load_searcher
     from service.settings import Settings
 
-    engine = load_engine(Settings())
-    text, calibration = report(engine.searcher)
+    settings = Settings()
+    if encoder is not None:
+        from eval.encoders import compare_encoders
+
+        compare_encoders(settings, encoder)
+        return
+    text, calibration = report(load_searcher(settings))
     (EVAL_DIR / "REPORT.md").write_text(text, encoding="utf-8")
-    (EVAL_DIR / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
+    write_calibration(settings.index_dir, calibration)
     print(text)
 
 

@@ -25,7 +25,7 @@ import faiss
 import numpy as np
 
 from corpus.models import Agency, Passage
-from index.convert_e5 import sha256_file, swap_in
+from index.model.folder import sha256_file, swap_in
 from index.text import add_user_words, sentence_spans, tokenize_en, tokenize_zh
 
 FORMAT = 3
@@ -269,7 +269,7 @@ def load_index(
     fingerprint = model_fingerprint(model_dir)
     if fingerprint == "unknown" and manifest["model"]["fingerprint"] != fingerprint:
         # no model to compare with: rebuilding the index would not help, building the model does
-        from index.convert_e5 import BUILD_HINT, ModelMissingError
+        from index.model.folder import BUILD_HINT, ModelMissingError
 
         state = "does not exist" if not model_dir.exists() else "has no atp_model.json"
         raise ModelMissingError(

@@ -10,17 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from service.launcher import Server
 
 pytestmark = pytest.mark.browser
 
@@ -63,54 +60,15 @@ def chromium_path() -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=3) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0
-
-
 @pytest.fixture(scope="module")
 def server(chromium_path):
-    """The real app (`service.app:create_app`) on a free loopback port."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "service.app:create_app",
-               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-    # Output to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-        def output() -> str:
-            log.seek(0)
-            return log.read().decode(errors="replace")[-4000:]
-
-        try:
-            deadline = time.monotonic() + READY_TIMEOUT
-            while _status(base + "/readyz") != 200:
-                if process.poll() is not None:
-                    pytest.fail(f"the server exited with {process.returncode}:\n{output()}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"/readyz not 200 within {READY_TIMEOUT:.0f} s:\n{output()}")
-                time.sleep(0.3)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    """The real app (`atp serve`'s app factory) on a free loopback port."""
+    server = Server({"HF_HUB_OFFLINE": "1"}).start()
+    try:
+        server.wait(timeout=READY_TIMEOUT)
+        yield server.base
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -85,3 +85,15 @@ def test_pinyin_after_a_character_is_always_removed(chinese, reading):
     annotated = chinese[0] + reading + chinese[1:]
     assert strip_pinyin(annotated) == chinese
     assert find_suspects(to_fullwidth(strip_pinyin(annotated))) == []
+
+
+def test_digits_alone_are_read_as_english():
+    assert detect_script("12345") == "en"
+
+
+def test_sentence_spans_of_text_without_a_stop_is_the_whole():
+    assert sentence_spans("没有句号", "zh-Hans") == [(0, 4)]
+
+
+def test_single_characters_back_up_the_words():
+    assert "拐" in tokenize_zh("拐卖")
