@@ -6,15 +6,17 @@ Inputs live in one source folder (reviewed data, all checked in):
   zh-Hant-corrections.json  Simplified forms left in the Traditional text, each fixed with
                          its count and reason, and the spans of correct Traditional that
                          OpenCC's s2tw would still change (了解)
-  agencies.json          the agency registry (zh-Hant, English, abbreviations, aliases)
+  agencies.json          the agency registry (zh-Hant, English, abbreviations, aliases,
+                         names that resolve only typed alone, and a note on each name
+                         that is not the agency's own: a local bureau, a former name)
   translation.en.jsonl   the project's unofficial English, one line per passage or title
   glossary.json          one English term per Chinese term, checked against the translation
   questions.jsonl        plain-language questions each passage answers (a search aid,
                          written from the passages, never from the evaluation set)
 The build is deterministic: the same inputs give byte-identical outputs. It fails if the
 published Traditional text (plan, titles, citations, registry names) holds a character
-that s2tw would change outside the listed exemptions, or if an agency tag spells a name
-otherwise than the registry does.
+that s2tw would change outside the listed exemptions, if an agency tag spells a name
+otherwise than the registry does, or if two agencies share a name once normalised.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 from corpus.clean import Exemption, clean, load_corrections, load_errata
 from corpus.glossary import load_glossary, missing_terms
 from corpus.models import Agency, AgencyRef, Passage, PathStep, Text, json_schemas
+from corpus.names import name_key
 from corpus.parse import Node, parse, passages
 from corpus.scripts import simplified_leftovers, to_simplified
 
@@ -194,6 +197,7 @@ def assemble(source_dir: Path) -> Corpus:
     assembler = _Assembler(load_translations(source_dir / "translation.en.jsonl"), registry)
     built = [assembler.passage(node) for node in passages(nodes)]
     assembler.problems += check_traditional(text, built, registry, exemptions)
+    assembler.problems += check_registry(registry)
 
     glossary = load_glossary(source_dir / "glossary.json")
     for p in built:
@@ -228,6 +232,25 @@ def check_traditional(
                 f"s2tw exemption {e.span!r}: reviewed for {e.count} places, "
                 f"found {text.count(e.span)}"
             )
+    return problems
+
+
+def check_registry(registry: list[Agency]) -> list[str]:
+    """Every name, once normalised (corpus/names.py), leads to one agency only, and every
+    note explains a name the agency has."""
+    problems, owner = [], {}
+    for a in registry:
+        for name in a.names():
+            key = name_key(name)
+            if not key:
+                problems.append(f"agencies.json: {a.id}: name {name!r} is empty once normalised")
+            elif owner.setdefault(key, a.id) != a.id:
+                problems.append(f"agencies.json: {name!r} ({a.id}) is also a name of {owner[key]}")
+        problems += [
+            f"agencies.json: {a.id}: note on {n!r}, which is not one of its names"
+            for n in a.notes
+            if n not in a.names()
+        ]
     return problems
 
 

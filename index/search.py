@@ -124,7 +124,7 @@ class Searcher:
         agencies = tuple(self.aliases.mentioned(text))
         zh = tokenize_zh(text) if detected != "en" else []
         en = tokenize_en(text)
-        for a in agencies:  # alias expansion across languages
+        for a in self.aliases.mentioned(text, own_names_only=True):  # across languages
             zh += tokenize_zh(a.zh_hans)
             en += tokenize_en(a.en)
         return QueryAnalysis(text, detected, agencies, tuple(zh), tuple(en))

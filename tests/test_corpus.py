@@ -231,3 +231,38 @@ def test_stale_erratum_is_an_error():
     errata = load_errata(SYNTHETIC / "errata.json")
     with pytest.raises(CleaningError, match="erratum span not found"):
         clean("一、沒有亂碼\n", errata)
+
+
+@pytest.mark.parametrize(
+    ("alias", "problem"),
+    [
+        ("省教育廳", "is also a name of edu"),  # Traditional form of another agency's name
+        ("ｐｄｅ", "is also a name of edu"),  # its abbreviation, once width and case are folded
+        ("’’", "empty once normalised"),
+    ],
+)
+def test_a_name_two_agencies_share_fails_the_build(tmp_path, alias, problem):
+    src = _copy_synthetic(tmp_path, (SYNTHETIC / "plan.zh-Hant.txt").read_text())
+    registry = json.loads((src / "agencies.json").read_text(encoding="utf-8"))
+    registry[1]["aliases"].append(alias)
+    (src / "agencies.json").write_text(json.dumps(registry, ensure_ascii=False), "utf-8")
+    with pytest.raises(BuildError, match=re.escape(problem)):
+        assemble(src)
+
+
+def test_a_note_on_a_name_the_agency_lacks_fails_the_build(tmp_path):
+    src = _copy_synthetic(tmp_path, (SYNTHETIC / "plan.zh-Hant.txt").read_text())
+    registry = json.loads((src / "agencies.json").read_text(encoding="utf-8"))
+    registry[0]["notes"] = {"公安局": "not a name of edu"}
+    (src / "agencies.json").write_text(json.dumps(registry, ensure_ascii=False), "utf-8")
+    with pytest.raises(BuildError, match="note on '公安局', which is not one of its names"):
+        assemble(src)
+
+
+def test_every_name_that_is_not_the_agencys_own_is_explained(corpus):
+    """Local bureaus, former names and bodies under an agency carry a reviewed note."""
+    for a in corpus.agencies:
+        assert set(a.exact_aliases) <= set(a.notes), a.id
+    mps = next(a for a in corpus.agencies if a.id == "mps")
+    for name in ("公安局", "派出所", "国家移民管理局", "PSB", "铁路公安"):
+        assert mps.notes[name].strip(), name
