@@ -11,6 +11,8 @@ Inputs live in one source folder (reviewed data, all checked in):
                          that is not the agency's own: a local bureau, a former name)
   translation.en.jsonl   the project's unofficial English, one line per passage or title
   glossary.json          one English term per Chinese term, checked against the translation
+  synonyms.json          words people type for the plan's wording (query side), each
+                         leading to wording the plan uses, with its reason
   questions.jsonl        plain-language questions each passage answers (a search aid,
                          written from the passages, never from the evaluation set)
 The build is deterministic: the same inputs give byte-identical outputs. It fails if the
@@ -35,6 +37,7 @@ from corpus.models import Agency, AgencyRef, Passage, PathStep, Text, json_schem
 from corpus.names import name_key
 from corpus.parse import Node, parse, passages
 from corpus.scripts import simplified_leftovers, to_simplified
+from corpus.synonyms import check_synonyms, load_synonyms
 
 SOURCE_DIR = Path(__file__).parent / "source"
 DATA_DIR = Path(__file__).parent / "data"
@@ -198,6 +201,7 @@ def assemble(source_dir: Path) -> Corpus:
     built = [assembler.passage(node) for node in passages(nodes)]
     assembler.problems += check_traditional(text, built, registry, exemptions)
     assembler.problems += check_registry(registry)
+    assembler.problems += check_synonyms(load_synonyms(source_dir / "synonyms.json"), built)
 
     glossary = load_glossary(source_dir / "glossary.json")
     for p in built:

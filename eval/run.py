@@ -149,6 +149,9 @@ def report(searcher: Searcher) -> tuple[str, dict]:
             for lang in ("zh-Hans", "zh-Hant", "en")
         }
 
+    from eval.ablation import ablation_section  # it reuses this module's runs and scores
+
+    lines += ablation_section(searcher, splits, qrels)
     calibration = measure(searcher)
     evidence, thresholds = calibration["keyword_evidence"], calibration["answer_min_score"]
     tops = {

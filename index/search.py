@@ -18,7 +18,14 @@ from index.aliases import AliasTable
 from index.artifacts import VIEW_KINDS, LoadedIndex
 from index.batcher import MicroBatcher
 from index.roles import RoleFilter, RoleTable
-from index.text import detect_script, normalize, sentence_spans, tokenize_en, tokenize_zh
+from index.text import (
+    ANALYSIS,
+    Analysis,
+    detect_script,
+    normalize,
+    sentence_spans,
+    tokenize_en,
+)
 
 Mode = Literal["hybrid", "dense", "keyword"]
 Fusion = Literal["minmax", "rrf"]
@@ -96,8 +103,10 @@ class Searcher:
         encoder,
         *,
         cache_size: int = 2048,
+        analysis: Analysis = ANALYSIS,
     ) -> None:
         self.passages = passages
+        self.analysis = analysis  # as the index was built with (eval/ablation.py varies it)
         self.by_id = {p.id: i for i, p in enumerate(passages)}
         self.aliases = AliasTable.from_registry(agencies)
         self.roles = RoleTable.from_passages(passages)
@@ -122,11 +131,11 @@ class Searcher:
         text = normalize(q)
         detected = detect_script(text) if lang == "auto" else lang
         agencies = tuple(self.aliases.mentioned(text))
-        zh = tokenize_zh(text) if detected != "en" else []
-        en = tokenize_en(text)
+        zh = self.analysis.query_zh(text) if detected != "en" else []
+        en = self.analysis.query_en(text)
         for a in self.aliases.mentioned(text, own_names_only=True):  # across languages
-            zh += tokenize_zh(a.zh_hans)
-            en += tokenize_en(a.en)
+            zh += self.analysis.zh(a.zh_hans)
+            en += self.analysis.en(a.en)
         return QueryAnalysis(text, detected, agencies, tuple(zh), tuple(en))
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:

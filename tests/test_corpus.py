@@ -266,3 +266,29 @@ def test_every_name_that_is_not_the_agencys_own_is_explained(corpus):
     mps = next(a for a in corpus.agencies if a.id == "mps")
     for name in ("公安局", "派出所", "国家移民管理局", "PSB", "铁路公安"):
         assert mps.notes[name].strip(), name
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"lang": "en", "plan": "kidnapping", "typed": ["abduct"], "reason": "r"}, "never says"),
+        ({"lang": "zh", "plan": "拐卖", "typed": ["拐騙"], "reason": "r"}, "not Simplified"),
+        ({"lang": "zh", "plan": "拐卖", "typed": ["拐骗"], "reason": " "}, "a reason"),
+    ],
+)
+def test_a_synonym_must_lead_to_the_plans_wording(entry, problem):
+    from corpus.synonyms import Synonym, check_synonyms
+
+    synonym = Synonym(entry["lang"], entry["plan"], tuple(entry["typed"]), entry["reason"])
+    plan = [Passage.model_validate_json(line) for line in _passage_lines()]
+    assert any(problem in p for p in check_synonyms([synonym], plan))
+
+
+def _passage_lines() -> list[str]:
+    return (DATA / "passages.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+
+
+def test_the_reviewed_synonyms_pass_their_check(corpus):
+    from corpus.synonyms import check_synonyms, load_synonyms
+
+    assert check_synonyms(load_synonyms(), corpus.passages) == []
