@@ -186,6 +186,9 @@ def report(searcher: Searcher, corpus_dir: Path) -> tuple[str, dict]:
             for lang in LANGUAGES
         }
 
+    from eval.ablation import ablation_section  # it reuses this module's runs and scores
+
+    lines += ablation_section(searcher, splits, qrels)
     calibration = measure(searcher)
     evidence, thresholds = calibration["keyword_evidence"], calibration["answer_min_score"]
     tops = {

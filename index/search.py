@@ -19,7 +19,7 @@ from index.artifacts import VIEW_KINDS, LoadedIndex
 from index.batcher import MicroBatcher
 from index.language import detect_language
 from index.roles import RoleFilter, RoleTable
-from index.text import normalize, sentence_spans, tokenize_en, tokenize_zh
+from index.text import ANALYSIS, Analysis, normalize, sentence_spans, tokenize_en
 
 Mode = Literal["hybrid", "dense", "keyword"]
 Fusion = Literal["minmax", "rrf"]
@@ -97,8 +97,10 @@ class Searcher:
         encoder,
         *,
         cache_size: int = 2048,
+        analysis: Analysis = ANALYSIS,
     ) -> None:
         self.passages = passages
+        self.analysis = analysis  # as the index was built with (eval/ablation.py varies it)
         self.by_id = {p.id: i for i, p in enumerate(passages)}
         self.aliases = AliasTable.from_registry(agencies)
         self.roles = RoleTable.from_passages(passages)
@@ -123,11 +125,15 @@ class Searcher:
         text = normalize(q)
         detected = detect_language(text) if lang == "auto" else lang
         agencies = tuple(self.aliases.mentioned(text))
-        zh = tokenize_zh(text) if detected in ("zh-Hans", "zh-Hant", "mixed") else []
-        en = tokenize_en(text) if detected in ("en", "mixed", "zh-Hans", "zh-Hant") else []
-        for a in agencies:  # alias expansion across languages
-            zh += tokenize_zh(a.zh_hans)
-            en += tokenize_en(a.en)
+        zh = self.analysis.query_zh(text) if detected in ("zh-Hans", "zh-Hant", "mixed") else []
+        en = (
+            self.analysis.query_en(text)
+            if detected in ("en", "mixed", "zh-Hans", "zh-Hant")
+            else []
+        )
+        for a in self.aliases.mentioned(text, own_names_only=True):  # across languages
+            zh += self.analysis.zh(a.zh_hans)
+            en += self.analysis.en(a.en)
         return QueryAnalysis(text, detected, agencies, tuple(zh), tuple(en))
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
