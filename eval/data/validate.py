@@ -15,7 +15,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-LANGS = ("zh-Hans", "zh-Hant", "en")
+# Chinese (both scripts) and English, then the border languages of issue 12.
+LANGS = ("zh-Hans", "zh-Hant", "en", "vi", "my", "lo", "th", "km", "ko", "ru", "mn")
 GROUPS = ("frontline", "ngo", "translator")
 SPLITS = ("dev", "test")
 KINDS = ("obligations", "responsibility", "clause", "fact", "out_of_scope")
@@ -164,17 +165,21 @@ def main() -> int:
                 f"{table[(lang, group, s, True)]}/{table[(lang, group, s, False)]}" for s in SPLITS
             ]
             total = sum(table[(lang, group, s, a)] for s in SPLITS for a in (True, False))
-            print(f"| {lang} | {group} | {cells[0]} | {cells[1]} | {total} |")
+            if total:  # the border languages have no translator questions
+                print(f"| {lang} | {group} | {cells[0]} | {cells[1]} | {total} |")
     by_kind = Counter((q.get("kind"), q["lang"], q["split"]) for q in queries.values())
-    print("\n| kind | " + " | ".join(LANGS) + " | total |")
-    print("|---|" + "---|" * (len(LANGS) + 1))
-    for kind in KINDS:
+    print("\n| lang | " + " | ".join(KINDS) + " | dev/test | total |")
+    print("|---|" + "---|" * (len(KINDS) + 2))
+    for lang in LANGS:
         cells = [
-            f"{by_kind[(kind, lang, 'dev')]}/{by_kind[(kind, lang, 'test')]}" for lang in LANGS
+            f"{by_kind[(kind, lang, 'dev')]}/{by_kind[(kind, lang, 'test')]}" for kind in KINDS
         ]
-        total = sum(by_kind[(kind, lang, s)] for lang in LANGS for s in SPLITS)
-        print(f"| {kind} | " + " | ".join(cells) + f" | {total} |")
-    print("(cells: dev/test)\n")
+        dev, test = (sum(by_kind[(kind, lang, s)] for kind in KINDS) for s in SPLITS)
+        print(f"| {lang} | " + " | ".join(cells) + f" | {dev}/{test} | {dev + test} |")
+    totals = [sum(by_kind[(kind, lang, s)] for lang in LANGS for s in SPLITS) for kind in KINDS]
+    dev, test = (sum(by_kind[(kind, lang, s)] for kind in KINDS for lang in LANGS) for s in SPLITS)
+    print("| total | " + " | ".join(map(str, totals)) + f" | {dev}/{test} | {dev + test} |")
+    print("\n(kind cells: dev/test)\n")
     for field in ("lang", "group", "split", "answerable", "kind"):
         print(f"{field}: {dict(Counter(q.get(field) for q in queries.values()))}")
     print(
