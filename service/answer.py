@@ -134,10 +134,15 @@ def duty(hit: Hit, lang: str) -> str:
     return _say(lang, "duty_lead", lead=_names(lead, lang))
 
 
+RULE_SIDES = ("zh", "en", "intl")
+
+
 def rule_side(lang: str) -> str:
-    """No-answer thresholds are per side, "zh" for Chinese questions and "en" for the rest:
-    questions not in Chinese score lower against the plan across the board."""
-    return "zh" if lang in ("zh-Hans", "zh-Hant", "mixed") else "en"
+    """No-answer thresholds are per side: Chinese, English, and the border languages, whose
+    questions sit further from the plan's zh and en text (and have no BM25 of their own)."""
+    if lang in ("zh-Hans", "zh-Hant", "mixed"):
+        return "zh"
+    return "en" if lang == "en" else "intl"
 
 
 def coverage(result: SearchResult) -> float:

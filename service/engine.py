@@ -16,7 +16,7 @@ from index.language import load_detector
 from index.model.onnx import OnnxEncoder
 from index.roles import RoleTable
 from index.search import Searcher
-from service.answer import NoAnswerRule, rule_side
+from service.answer import RULE_SIDES, NoAnswerRule, rule_side
 from service.facts import PlanFacts, load_facts
 from service.settings import Settings
 
@@ -54,7 +54,7 @@ def answer_rules(calibration: dict, min_coverage: float | None = None) -> dict[s
     coverage, evidence = calibration["answer_min_score"], calibration["keyword_evidence"]
     return {
         side: NoAnswerRule(coverage[side] if min_coverage is None else min_coverage, evidence[side])
-        for side in ("zh", "en")
+        for side in RULE_SIDES
     }
 
 
