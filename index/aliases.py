@@ -44,7 +44,10 @@ class AliasTable:
                 entry = (name_key(name), a.id, name not in a.notes)
                 (chinese if _CJK.search(name) else latin).append(entry)
             for abbr in a.abbreviations:
-                abbreviations.append((_word(name_key(abbr)), a.id, abbr not in a.notes))
+                # plural=True: a possessive (MPS's) loses its apostrophe in name_key
+                abbreviations.append(
+                    (_word(name_key(abbr), plural=True), a.id, abbr not in a.notes)
+                )
         chinese = sorted(set(chinese), key=lambda item: (-len(item[0]), item))
         latin = sorted(set(latin), key=lambda item: (-len(item[0]), item))
         return cls(

@@ -135,10 +135,10 @@ def _calibrate_if_needed(settings: Settings) -> None:
     """The index's no-answer thresholds, measured on the dev questions (eval/calibrate.py)."""
     from eval.calibrate import calibrate_index
     from index.calibration import CalibrationError, load_calibration
-    from service.engine import load_searcher
+    from service.engine import answer_rules, load_searcher
 
     try:
-        load_calibration(settings.index_dir)
+        answer_rules(load_calibration(settings.index_dir))  # present, and for every side
         return
     except CalibrationError as exc:
         typer.echo(f"calibrating: {exc}")

@@ -11,7 +11,7 @@ from corpus.build import corpus_fingerprint, load_agencies, load_passages
 from corpus.models import Agency, Passage
 from index.aliases import AliasTable
 from index.artifacts import load_index
-from index.calibration import load_calibration
+from index.calibration import CalibrationError, load_calibration
 from index.language import load_detector
 from index.model.onnx import OnnxEncoder
 from index.roles import RoleTable
@@ -52,6 +52,12 @@ def answer_rules(calibration: dict, min_coverage: float | None = None) -> dict[s
     """The no-answer rule per side, as calibrated on dev for this index; ``min_coverage``
     overrides the calibrated coverage threshold of both sides."""
     coverage, evidence = calibration["answer_min_score"], calibration["keyword_evidence"]
+    missing = [side for side in RULE_SIDES if side not in coverage or side not in evidence]
+    if missing:
+        raise CalibrationError(
+            f"the no-answer calibration has no thresholds for {missing}: recalibrate it with "
+            "`atp index build` (or `atp eval`)"
+        )
     return {
         side: NoAnswerRule(coverage[side] if min_coverage is None else min_coverage, evidence[side])
         for side in RULE_SIDES

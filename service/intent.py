@@ -101,6 +101,7 @@ GAPS: dict[str, re.Pattern] = {
     ),
     "amount": _any(
         r"(多少|几)(钱|元|万|块|补偿|赔偿|补助|补贴|奖励|奖金|经费|资金|罚款)|补偿金|赔偿金|补助金|抚恤金",
+        r"(奖|赏|罚|赔|补|给)(多少|几)",
         r"多少钱|多少元|几块|多少万|几万|金额|数额|赔(偿)?多少|补偿多少|罚(款|金)?多少|罚款|罚金",
         r"费用|收费|花费|报酬多少|工资多少|奖金多少|奖励多少|赏金|悬赏|经费(是|有)?多少|投入多少",
         r"拨款多少|拨了多少|预算(是|有)?多少|多少预算|多少经费",
@@ -338,6 +339,7 @@ FACTS: dict[str, re.Pattern] = {  # checked in this order
     "issuer": _any(
         r"(谁|哪个部门|哪个机关|哪个单位|什么机关|什么部门|哪里)(发布|印发|出台|颁布|制定|发的|出的)",
         r"发布(机关|单位|部门)|发文(机关|单位)|制定(机关|单位|部门)|(是|由)谁(发|制定|出)",
+        r"国务院(办公厅)?(发|印发|发布|出台|制定)",
         r"\bwho (issued|published|wrote|made|adopted|released|drafted)\b|\bissued by\b|\bissuer\b",
         r"\bwhich (body|agency|department|office|authority) (issued|published|adopted)\b",
     ),
@@ -419,7 +421,8 @@ _EN_FILLER = frozenset(
     things thing passages clauses areas parts tell me please show give can could
     should must shall will would need needs required supposed expected main key
     exactly specifically s which's as by with from about this that these those total
-    altogether overall there here do doing does handle handles deal deals other
+    altogether overall there here do doing does handle handles deal deals other play plays
+    playing supporting assisting helping cooperating leading part parts involved
     departments department agencies agency bodies body government""".split()  # noqa: SIM905
 )
 
@@ -446,7 +449,7 @@ _PLAN_FILLER = _any(
     r"中国反对拐卖人口|2021|2030|年|[—–-]",
     *(p.pattern for p in FACTS.values()),
     _OBLIGATION_WORDS.pattern,
-    r"是|这|那|该|本|个|份|部|分|什么时候|何时|谁|哪个|部门|发布|印发|出台|颁布|制定",
+    r"是|这|那|该|本|个|份|部|分|什么时候|何时|谁|哪个|部门|发布|印发|出台|颁布|制定|国务院|办公厅|发",
 )
 _PLAN_EN_FILLER = _EN_FILLER | frozenset(
     """when who issued published adopted released promulgated date day year years period long
@@ -460,8 +463,9 @@ _PLAN_EN_FILLER = _EN_FILLER | frozenset(
 def _about_the_plan_only(folded: str) -> bool:
     if not _PLAN.search(folded):
         return False
-    chinese = "".join(re.findall(r"[\u4e00-\u9fff]", _PLAN_FILLER.sub(" ", folded)))
-    words = [w for w in re.findall(r"[a-z]+", folded) if w not in _PLAN_EN_FILLER]
+    rest = _PLAN_FILLER.sub(" ", folded)
+    chinese = "".join(re.findall(r"[\u4e00-\u9fff]", rest))
+    words = [w for w in re.findall(r"[a-z]+", rest) if w not in _PLAN_EN_FILLER]
     return not chinese and not words
 
 
