@@ -304,6 +304,19 @@ BORDER_GAP_WORDS: dict[str, tuple[str, ...]] = {
         "ဘယ်လောက်ကြာ",
     ),
 }
+BORDER_GAP_WORDS["jurisdiction"] += ("พ.ร.บ", "กฎหมายของไทย", "ук рф", "ук рк", "ук кр")
+BORDER_GAP_WORDS["statistic"] += ("хэдэн монгол",)
+BORDER_GAP_WORDS["procedure"] += (  # how many months
+    "mấy tháng",
+    "bao nhiêu tháng",
+    "몇 달",
+    "сколько месяцев",
+    "хэдэн сар",
+    "กี่เดือน",
+    "ຈັກເດືອນ",
+    "ប៉ុន្មានខែ",
+    "ဘယ်နှစ်လ",
+)
 for _gap, _words_of_gap in BORDER_GAP_WORDS.items():
     if _gap != "jurisdiction":
         GAPS[_gap] = _any(GAPS[_gap].pattern, *map(re.escape, _words_of_gap))
