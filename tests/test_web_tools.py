@@ -377,3 +377,19 @@ def test_pure_functions_of_the_new_views(web):
     ]
     assert got["sorts"] == ["acb", "bca", "bca", "abc", "acb"]
     assert got["heat"] == [0, 1, 2, 4]
+
+
+def test_the_agency_list_sorts_by_lead_or_cooperating_count(web):
+    agencies = api(web.base, "/agencies")["agencies"]
+    page = web.open("/?view=agencies", locale="en-US")
+    page.wait_for_selector("#view .agency-list li", timeout=WAIT_MS)
+    items = page.locator("#view .agency-list li")
+    for by, field in (("lead", "lead_count"), ("coop", "cooperating_count")):
+        page.locator(f"label[for='sort-{by}']").click()
+        counts = {a["id"]: a[field] for a in agencies}
+        order = items.evaluate_all("els => els.map(e => e.dataset.id)")
+        assert len(order) == len(agencies)
+        assert [counts[i] for i in order] == sorted(counts.values(), reverse=True), by
+    page.locator("label[for='sort-name']").click()
+    names = items.locator(".agency-link").all_inner_texts()
+    assert names[0] < names[-1]
