@@ -14,10 +14,12 @@ import * as agencies from "./views/agencies.js";
 import * as agency from "./views/agency.js";
 import { renderError } from "./views/error.js";
 import { examples } from "./views/home.js";
+import * as overview from "./views/overview.js";
 import * as passage from "./views/passage.js";
+import * as plan from "./views/plan.js";
 import * as search from "./views/search.js";
 
-const VIEWS = { search, passage, agency, agencies };
+const VIEWS = { search, passage, agency, agencies, plan, overview };
 
 /* Shown when not even the English strings load: the one text that lives here. */
 const NO_STRINGS = "ATP Search could not load its text; reload the page. 页面文字加载失败，请刷新页面。";
@@ -68,6 +70,7 @@ const sameScreen = (a, b) => a.name === b.name && a.id === b.id && a.q === b.q;
 /** Draw `shown` in the current language. The URL's route is used when it is still the
  * same screen (the agency view's role filter changes the URL in place). */
 function render() {
+  document.title = t("title");
   const home = !shown || shown.route.name === "home";
   const box = $("examples");
   box.hidden = !home;
@@ -83,7 +86,11 @@ function render() {
   }
   const url = router.current();
   const route = sameScreen(url, shown.route) ? url : shown.route;
-  replace($("view"), VIEWS[shown.route.name].render(shown.model, route));
+  const view = VIEWS[shown.route.name];
+  replace($("view"), view.render(shown.model, route));
+  // a view may name itself, so bookmarks and history say which clause or agency it is
+  const name = view.title ? view.title(shown.model, route) : "";
+  document.title = name ? name + " · " + t("brand") : t("title");
 }
 
 function focusHeading() {
@@ -121,6 +128,7 @@ async function show(userAction) {
       window.scrollTo(0, 0);
       focusHeading();
     }
+    if (view.shown) view.shown(route, userAction); // e.g. scroll to the passage the URL names
   } catch (err) {
     if (token !== nav || (err && err.name === "AbortError")) return;
     if (!(err instanceof ApiError)) console.error(err); // a bug of the page, not the server
