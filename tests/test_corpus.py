@@ -364,3 +364,19 @@ def test_a_bad_border_question_fails_the_build(tmp_path):
     assert "2.1.2.2.1 [lo]: letters outside Lao" in str(failure.value)
     assert "2.1.2.2.1: unknown language 'xx'" in str(failure.value)
     assert "2.1.2.1.1" not in str(failure.value)  # the Thai question is fine
+
+
+def test_published_questions_carry_the_border_languages(corpus):
+    """Both directions across the border have questions in every border language, two
+    each, and the published file (what the index reads) carries them in a fixed order."""
+    from corpus.build import QUESTION_LANGUAGES, load_questions
+    from corpus.scripts import BORDER_LANGUAGES
+
+    published = load_questions(DATA)
+    assert published == corpus.questions
+    for pid in ("2.6.2.5", "2.6.2.6", "2.2.2.2.6", "2.2.2.2.3", "2.2.2.3", "2.3.2.3.6"):
+        assert [len(published[pid][lang]) for lang in BORDER_LANGUAGES] == [2] * 8, pid
+    with_border = [pid for pid, q in published.items() if set(BORDER_LANGUAGES) & set(q)]
+    assert len(with_border) >= 30
+    for pid in with_border:
+        assert list(published[pid]) == list(QUESTION_LANGUAGES), pid
