@@ -19,6 +19,7 @@ from service.answer import (
     compose_responsibility,
     decline,
     phrases,
+    text_script,
 )
 from service.engine import Engine
 
@@ -69,7 +70,8 @@ class Reply:
 
     def citation(self, passage_id: str) -> str:
         hit = next(h for h in self.answer.hits if h.passage.id == passage_id)
-        return hit.passage.citation.get(self.answer.lang)
+        # a border-language answer cites the plan as it quotes it: in English
+        return hit.passage.citation.get(text_script(self.answer.lang))
 
 
 def answer_language_of(query: QueryAnalysis) -> str:
