@@ -632,3 +632,204 @@ def test_failures_of_the_answer_service_and_the_network_are_told_in_the_ui_langu
     page.get_by_role("button", name=strings["retry"]).click()
     page.wait_for_selector("#view .translator", timeout=WAIT_MS)
     assert page.locator("#error").is_hidden()
+
+
+# ---------------------------------------------------------------- kinds of answer (issue 18)
+
+LOCALE = {"zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "en": "en-US"}
+KINDS = [
+    ("obligations", "zh-Hans", "民政部牵头负责哪些工作？"),
+    ("obligations", "zh-Hant", "民政部牽頭負責哪些工作？"),
+    ("obligations", "en", "What does the Ministry of Civil Affairs lead?"),
+    ("responsibility", "zh-Hans", "谁负责完善全国打拐DNA信息库？"),
+    ("responsibility", "zh-Hant", "誰負責完善全國打拐DNA信息庫？"),
+    ("responsibility", "en", "Who is responsible for improving the anti-trafficking DNA database?"),
+    ("fact", "zh-Hans", "这个行动计划是什么时候发布的？"),
+    ("fact", "zh-Hant", "這個行動計劃是什麼時候發布的？"),
+    ("fact", "en", "When was the action plan issued?"),
+    ("out_of_scope", "zh-Hans", "拐卖妇女罪一般判几年？"),
+    ("out_of_scope", "zh-Hant", "拐賣婦女罪一般判幾年？"),
+    ("out_of_scope", "en", "How many years in prison does trafficking a woman get?"),
+    ("out_of_scope", "zh-Hans", "明天北京天气怎么样？"),
+    ("out_of_scope", "en", "What's the weather in Beijing tomorrow?"),
+]  # fmt: skip
+
+
+def ui_strings(lang: str) -> dict:
+    return json.loads((STATIC / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def i18n_format(template: str, **params) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(params.get(m.group(1), m.group(0))), template)
+
+
+def open_question(web, question: str, locale: str, **kwargs):
+    """The search permalink of a question, once its answer is on screen."""
+    page = web.open("/?q=" + urllib.parse.quote(question), locale=locale, **kwargs)
+    page.wait_for_selector("#view .answer", timeout=WAIT_MS)
+    return page
+
+
+def check_obligations(page, ask: dict, script: str, strings: dict) -> None:
+    """The agency's counts, its cited passages, and a way into its whole list in the role
+    asked about (full_list), inline in the answer and as a button."""
+    match = re.fullmatch(r"/agencies/([^/]+)/passages(?:\?role=(\w+))?", ask["full_list"])
+    assert match, ask["full_list"]
+    agency_id, role = match.group(1), match.group(2) or "any"
+    agency = next(a for a in ask["agencies"] if a["id"] == agency_id)
+    lead, coop = agency["lead_count"], agency["cooperating_count"]
+    n = {"lead": lead, "cooperating": coop, "any": lead + coop}[role]
+    block = page.locator(f"#view .answer .obligations[data-agency='{agency_id}']")
+    assert block.locator(".chip").inner_text() == agency[script]
+    assert block.locator(".role-counts").inner_text() == i18n_format(
+        strings["roleCounts"], lead=lead, coop=coop
+    )
+    target = f"/?agency={agency_id}" + ("" if role == "any" else f"&role={role}")
+    button = block.locator("a.full-list")
+    assert button.get_attribute("href") == target
+    key = {"lead": "fullListLead", "cooperating": "fullListCooperating", "any": "fullListAny"}
+    assert button.inner_text().strip() == i18n_format(strings[key[role]], n=n) + " →"
+    # The answer's API path to the list is a link to the agency's view, not raw text.
+    inline = page.locator("#view .answer .answer-text a.full-list-inline")
+    assert inline.get_attribute("href") == target
+    label = strings[{"lead": "lead", "cooperating": "cooperating", "any": "all"}[role]]
+    expected = ask["answer"].replace(ask["full_list"], f"{agency[script]} · {label} {n}")
+    assert page.locator("#view .answer .answer-text").inner_text() == expected
+    assert ask["full_list"] not in page.locator("#view").inner_text()
+    assert len(ask["citations"]) >= 3
+    citations = page.locator("#view .answer-sources a.citation")
+    assert citations.count() == len(ask["citations"])
+    # The button opens the whole list, filtered to the role asked about.
+    button.click()
+    page.wait_for_selector(f"#view .agency-view[data-agency='{agency_id}']", timeout=WAIT_MS)
+    assert page.locator(f"#role-{role}").is_checked()
+    assert visible_cards(page) == n
+
+
+def check_responsibility(page, ask: dict, script: str) -> None:
+    """The lead agencies of the cited task first and prominent, then the cooperating ones."""
+    cited = next(h["passage"] for h in ask["results"] if h["passage"]["id"] == ask["citations"][0])
+    assert cited["lead_agencies"], "the cited task names no lead agency: pick another question"
+    who = page.locator("#view .answer .who-leads")
+    leads = who.locator(".chip-lead.chip-big")
+    assert leads.all_inner_texts() == [a[script] for a in cited["lead_agencies"]]
+    assert who.locator(".chip-coop").all_inner_texts() == [
+        a[script] for a in cited["cooperating_agencies"]
+    ]
+    first_chip = who.locator(".chip").first.bounding_box()
+    assert first_chip == leads.first.bounding_box(), "the lead agencies come first"
+    assert page.locator("#view .answer-sources a.citation").count() == len(ask["citations"])
+
+
+def check_fact(page, ask: dict, strings: dict) -> None:
+    """A fact about the plan: the answer alone, no clause list and no count of passages."""
+    assert ask["citations"] == [] and ask["results"] == []
+    assert page.locator("#view .answer-sources").count() == 0
+    assert page.locator("#view .results-section, #view .card").count() == 0
+    expect(page.locator("#status")).to_have_text(strings["answerShown"])
+    assert page.locator("#view .answer-text").inner_text() == ask["answer"]
+
+
+def check_decline(page, ask: dict, script: str, strings: dict) -> None:
+    """A decline says so; the related clause is labelled as related, the search results are
+    folded under a neutral label, unhighlighted, and nothing says 'N relevant clauses'."""
+    assert ask["answered"] is False
+    answer = page.locator("#view .answer.not-answered")
+    assert answer.locator(".answer-title").inner_text() == strings["notInPlan"]
+    assert answer.locator(".answer-text").inner_text() == ask["answer"]
+    assert page.locator("#view .answer-sources, #view a.citation").count() == 0
+    assert page.locator("#view .answer .chip-lead").count() == 0, "no one is 'responsible'"
+    related = answer.locator(".related li")
+    assert related.count() == len(ask["related"])
+    if ask["related"]:
+        assert answer.locator(".related-title").inner_text() == strings["relatedTitle"]
+        for item, rel in zip(related.all(), ask["related"], strict=True):
+            link = item.locator("a.related-link")
+            assert urllib.parse.unquote(link.get_attribute("href")) == f"/?passage={rel['id']}"
+    expect(page.locator("#status")).to_have_text(strings["notCovered"])
+    found = i18n_format(strings["found"], n=len(ask["results"]))
+    assert found not in page.locator("body").inner_text()
+    assert page.locator("#results-h").count() == 0, "no 'relevant clauses' heading"
+    nearest = page.locator("#view details.nearest-passages")
+    assert nearest.get_attribute("open") is None, "folded away"
+    assert nearest.locator("summary").inner_text().startswith(strings["nearest"])
+    assert visible_cards(page) == 0
+    nearest.locator("summary").click()
+    assert visible_cards(page) == len(ask["results"])
+    assert nearest.locator("mark").count() == 0, "passages that do not answer: no highlights"
+    ids = nearest.locator(".card").evaluate_all("els => els.map(e => e.dataset.id)")
+    assert ids == [h["passage"]["id"] for h in ask["results"]]
+    assert nearest.locator(f".ptext[lang='{script}']").count() == len(ask["results"])
+
+
+@pytest.mark.parametrize(("kind", "script", "question"), KINDS)
+def test_each_kind_of_answer_is_shown_in_its_own_way(web, kind, script, question):
+    ask = api(web.base, "/ask", {"question": question, "lang": "auto"})
+    assert ask["intent"] == kind, f"/ask read {question!r} as {ask['intent']}: pick another"
+    assert ask["lang"] == script
+    strings = ui_strings(script)
+    page = open_question(web, question, LOCALE[script])
+    answer = page.locator("#view .answer")
+    assert answer.get_attribute("data-intent") == kind
+    assert answer.locator(".answer-text").get_attribute("lang") == script
+    if kind == "obligations":
+        check_obligations(page, ask, script, strings)
+    elif kind == "responsibility":
+        check_responsibility(page, ask, script)
+    elif kind == "fact":
+        check_fact(page, ask, strings)
+    else:
+        check_decline(page, ask, script, strings)
+
+
+def test_kinds_of_answer_fit_a_phone(web):
+    """Each kind's own parts (counts and list button, lead chips, a decline's folded
+    passages opened) at 360 px: no horizontal scroll."""
+    for kind, script, question in KINDS[::3]:
+        page = open_question(web, question, LOCALE[script], width=360, height=780)
+        for summary in page.locator("#view details > summary").all():
+            summary.click()
+        no_horizontal_scroll(page)
+        assert page.locator("#view .answer").get_attribute("data-intent") == kind
+
+
+def test_pure_parts_of_the_answer_view(web):
+    """How the answer view reads /ask: the kind of answer (older servers without `intent`
+    by `answered`), and the agency and role of an obligations answer's full list."""
+    page = web.open("/")
+    got = page.evaluate(
+        """async () => {
+            const a = await import("/static/js/views/answer.js");
+            return {
+                intents: [
+                    a.intentOf({intent: "fact", answered: true}),
+                    a.intentOf({answered: false}),
+                    a.intentOf({answered: true}),
+                    a.intentOf({intent: "bogus", answered: false}),
+                ],
+                declined: [
+                    a.declined({intent: "clause", answered: false}),
+                    a.declined({intent: "out_of_scope"}),
+                    a.declined({intent: "obligations", answered: true}),
+                ],
+                lists: [
+                    a.fullListOf("/agencies/mca/passages?role=lead"),
+                    a.fullListOf("/agencies/mps/passages"),
+                    a.fullListOf("/agencies/acwf/passages?role=cooperating&x=1"),
+                    a.fullListOf("/agencies/mca/passages?role=bogus"),
+                    a.fullListOf("https://example.org/agencies/mca/passages"),
+                    a.fullListOf(null),
+                ],
+            };
+        }"""
+    )
+    assert got["intents"] == ["fact", "out_of_scope", "clause", "out_of_scope"]
+    assert got["declined"] == [True, True, False]
+    assert got["lists"] == [
+        {"agency": "mca", "role": "lead"},
+        {"agency": "mps", "role": "any"},
+        {"agency": "acwf", "role": "cooperating"},
+        {"agency": "mca", "role": "any"},
+        None,
+        None,
+    ]
