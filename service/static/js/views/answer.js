@@ -8,6 +8,7 @@
  * A border-language answer also shows the clause quoted in English and Chinese (`quote`). */
 
 import { el, pick, str } from "../dom.js";
+import { CHINESE, segments, spans } from "../scripts.js";
 import { script, t } from "../i18n.js";
 import * as router from "../router.js";
 import { chips, linkTo, namedAgencies } from "./parts.js";
@@ -39,59 +40,6 @@ export function fullListOf(path) {
   return { agency, role: role === "lead" || role === "cooperating" ? role : "any" };
 }
 
-const CHINESE = ["zh-Hans", "zh-Hant"];
-/* Languages whose own script is not Latin: a Latin run in their answers is English
- * (a citation, an agency's name, the quoted clause). */
-const NON_LATIN = ["my", "lo", "th", "km", "ko", "ru", "mn"];
-// A run of Chinese: starts with a Han character, may hold CJK punctuation and digits.
-const HAN_RUN = /\p{Script=Han}(?:[\p{Script=Han}\u3000-\u303f\uff01-\uff65\d]*[\p{Script=Han}\u3000-\u303f\uff01-\uff65])?/gu;
-const LATIN_RUN = /[A-Za-z](?:[A-Za-z0-9().,'’\-–— ]*[A-Za-z0-9.)])?/g;
-
-/** Split a text by regex matches: matches get `lang`, the rest is left as it is. */
-function splitRuns(text, re, lang) {
-  const out = [];
-  let pos = 0;
-  for (const m of text.matchAll(re)) {
-    if (m.index > pos) out.push({ text: text.slice(pos, m.index) });
-    out.push({ text: m[0], lang });
-    pos = m.index + m[0].length;
-  }
-  if (pos < text.length) out.push({ text: text.slice(pos) });
-  return out;
-}
-
-/** The answer text as segments {text, lang?, link?}: each of `marks` ({find, lang} or
- * {find, link}) cut out where it occurs, then, in a non-Chinese answer, Chinese runs marked
- * zh-Hans and, in an answer whose script is not Latin, Latin runs marked en. Pure. */
-export function segments(text, answerLang, marks = []) {
-  text = str(text);
-  const wanted = marks.filter((m) => m && str(m.find).length > 1)
-    .sort((a, b) => b.find.length - a.find.length); // the longest first: a quote before its citation
-  let parts = [{ text }];
-  for (const mark of wanted) {
-    const next = [];
-    for (const part of parts) {
-      if (part.lang || part.link || !part.text.includes(mark.find)) {
-        next.push(part);
-        continue;
-      }
-      const pieces = part.text.split(mark.find);
-      pieces.forEach((piece, i) => {
-        if (i > 0) next.push({ text: mark.find, lang: mark.lang, link: mark.link });
-        if (piece) next.push({ text: piece });
-      });
-    }
-    parts = next;
-  }
-  const runs = [];
-  if (!CHINESE.includes(answerLang)) runs.push([HAN_RUN, "zh-Hans"]);
-  if (NON_LATIN.includes(answerLang)) runs.push([LATIN_RUN, "en"]);
-  for (const [re, lang] of runs) {
-    parts = parts.flatMap((p) => (p.lang || p.link ? [p] : splitRuns(p.text, re, lang)));
-  }
-  return parts.filter((p) => p.text);
-}
-
 /** English strings a border-language answer carries: its quote, citations and agency names. */
 function englishMarks(data, byId) {
   const found = new Set();
@@ -115,13 +63,8 @@ function answerText(data, byId, list) {
     marks.push({ find: data.quote["zh-Hans"], lang: "zh-Hans" });
   }
   if (list) marks.push({ find: str(data.full_list), link: list });
-  const p = el("p", { class: "answer-text", lang });
-  for (const s of segments(data.answer, lang, marks)) {
-    if (s.link) p.appendChild(linkTo(s.link.url, "full-list-inline", s.link.label, { lang: script() }));
-    else if (s.lang && s.lang !== lang) p.appendChild(el("span", { lang: s.lang, text: s.text }));
-    else p.appendChild(document.createTextNode(s.text));
-  }
-  return p;
+  const link = (s) => linkTo(s.link.url, "full-list-inline", s.link.label, { lang: script() });
+  return el("p", { class: "answer-text", lang }, spans(segments(data.answer, lang, marks), lang, link));
 }
 
 const roleLabel = (role) => (role === "lead" ? t("lead") : role === "cooperating" ? t("cooperating") : t("all"));
