@@ -9,6 +9,7 @@ import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
 import { clear, replace } from "./dom.js";
 import * as router from "./router.js";
+import { segments, spans } from "./scripts.js";
 import { setBusy, setStatus } from "./status.js";
 import * as agencies from "./views/agencies.js";
 import * as agency from "./views/agency.js";
@@ -39,7 +40,8 @@ function applyStrings() {
   document.documentElement.lang = lang;
   document.title = t("title");
   for (const n of document.querySelectorAll("[data-i18n]")) {
-    n.textContent = t(n.getAttribute("data-i18n"));
+    // the footer's document number 国办发〔2021〕13号 keeps its own lang in every UI language
+    replace(n, spans(segments(t(n.getAttribute("data-i18n")), lang), lang));
     if (!n.closest(".lang-switch")) n.setAttribute("lang", lang);
   }
   for (const n of document.querySelectorAll("[data-i18n-placeholder]")) {
@@ -50,6 +52,23 @@ function applyStrings() {
   }
   for (const b of document.querySelectorAll(".lang-btn")) {
     b.setAttribute("aria-pressed", b.getAttribute("data-lang") === lang ? "true" : "false");
+  }
+  // The phone's language button shows the current language by its own name.
+  const name = document.querySelector(`.lang-btn[data-lang="${lang}"]`);
+  const current = $("lang-current");
+  current.textContent = name ? name.textContent : lang;
+  current.setAttribute("lang", lang);
+  $("lang-toggle").setAttribute("aria-label", t("langLabel") + ": " + current.textContent);
+}
+
+/** Open or close the language list (folded on a phone; always open on wider screens). */
+function toggleLanguages(open) {
+  const toggle = $("lang-toggle");
+  document.querySelector(".site-header").classList.toggle("langs-open", open);
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  if (open) {
+    const pressed = document.querySelector('.lang-btn[aria-pressed="true"]');
+    if (pressed) pressed.focus();
   }
 }
 
@@ -167,8 +186,22 @@ function wire() {
     const prefetch = () => i18n.load(lang).catch(() => {});
     b.addEventListener("pointerenter", prefetch);
     b.addEventListener("focus", prefetch);
-    b.addEventListener("click", () => setLanguage(lang));
+    b.addEventListener("click", () => {
+      if ($("lang-toggle").getAttribute("aria-expanded") === "true") {
+        toggleLanguages(false);
+        $("lang-toggle").focus();
+      }
+      setLanguage(lang);
+    });
   }
+  $("lang-toggle").addEventListener("click", () =>
+    toggleLanguages($("lang-toggle").getAttribute("aria-expanded") !== "true"));
+  $("lang-switch").addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && $("lang-toggle").getAttribute("aria-expanded") === "true") {
+      toggleLanguages(false);
+      $("lang-toggle").focus();
+    }
+  });
   router.start(show);
 }
 
