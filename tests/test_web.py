@@ -232,7 +232,7 @@ def test_static_files_are_small_and_never_use_inner_html():
     languages = {n: size for n, size in sizes.items() if n.startswith("i18n/")}
     visit = sum(sizes.values()) - sum(languages.values())
     visit += sizes["i18n/en.json"] + max(v for n, v in languages.items() if n != "i18n/en.json")
-    assert visit < 120_000, sizes
+    assert visit < 135_000, sizes  # uncompressed; the reading view and overview added ~15 KB
     assert len(languages) >= 11, "a language file per UI language"
     scripts = {name: p for name, p in files.items() if name.endswith(".js")}
     assert len(scripts) >= 5, "the page is split into ES modules"

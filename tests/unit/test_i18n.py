@@ -105,11 +105,17 @@ def test_values_are_text_with_the_english_placeholders(lang):
         assert sorted(PLACEHOLDER.findall(value)) == expected, f"{lang} {key}: placeholders"
 
 
+SAME_EVERYWHERE = {"openMarkdown"}  # "Markdown": a format's name
+
+
 @pytest.mark.parametrize("lang", [lang for lang in LANGS if lang != SOURCE])
 def test_no_string_is_left_in_english(lang):
-    """A value equal to the English one is a string not yet translated."""
+    """A value equal to the English one is a string not yet translated (names of formats,
+    the same in every language, aside)."""
     source, table = strings(SOURCE), strings(lang)
-    same = [key for key, value in table.items() if value == source[key]]
+    same = [
+        key for key, value in table.items() if value == source[key] and key not in SAME_EVERYWHERE
+    ]
     assert same == [], f"{lang}: still in English: {same}"
 
 
