@@ -60,7 +60,12 @@ def answer_rules(calibration: dict, min_coverage: float | None = None) -> dict[s
 def load_query_encoder(settings: Settings) -> OnnxEncoder:
     """The model questions are embedded with, on ONNX Runtime (no torch in the server)."""
     int8 = settings.encoder == "onnx-int8"
-    return OnnxEncoder(settings.model_dir, threads=settings.encoder_threads, int8=int8)
+    return OnnxEncoder(
+        settings.model_dir,
+        threads=settings.encoder_threads,
+        int8=int8,
+        max_query_tokens=settings.max_query_tokens,
+    )
 
 
 def load_searcher(settings: Settings) -> Searcher:
