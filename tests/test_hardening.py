@@ -2,22 +2,36 @@
 reproduced on loopback against the real model, index and server, bounded in count and time.
 
 Work: a long question costs a few short ones, and the cut loses nothing on dev.
+Integrity: a flipped byte in any model file, or a tampered checksum list, refuses to serve
+(index files and the index switch: tests/test_failures.py).
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import statistics
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 
 from corpus.build import load_agencies
 from eval.run import load_qrels, load_questions, run_queries, score
-from index.model.folder import MAX_SEQ_LENGTH
-from index.model.onnx import OnnxEncoder
+from index.model.folder import (
+    MAX_SEQ_LENGTH,
+    STAMP_FILE,
+    ModelCorruptError,
+    ModelMissingError,
+    parse_sums,
+    tree_files,
+)
+from index.model.onnx import ONNX_STAMP, ONNX_SUMS, OnnxEncoder
 from index.search import Searcher
 from service import usecases
 from service.engine import Engine
+from service.launcher import Server
 
 SHORT = "医护人员发现疑似拐卖儿童怎么办"  # a typical question: 15 characters, 18 tokens
 
@@ -96,3 +110,105 @@ def test_the_question_cut_moves_nothing_on_dev(settings, engine):
     for q in dev:
         served = usecases.ask(engine, q.text, "auto").answer.answered
         assert usecases.ask(uncut_engine, q.text, "auto").answer.answered == served, q.id
+
+
+# ------------------------------------------------------------------ integrity
+
+
+def flip_one_byte(path: Path) -> None:
+    """XOR the middle byte of a real file (never of a symlink's target)."""
+    assert not path.is_symlink()
+    with path.open("r+b") as fh:
+        fh.seek(path.stat().st_size // 2)
+        byte = fh.read(1)
+        fh.seek(-1, 1)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+
+
+def model_copy(settings, tmp_path: Path, damaged: str | None = None) -> Path:
+    """The real model folder as symlinks to its files, except ``damaged``: a real copy with
+    one byte flipped."""
+    copy = tmp_path / "model"
+    source = settings.model_dir
+    for folder in [p for p in source.rglob("*") if p.is_dir()]:
+        (copy / folder.relative_to(source)).mkdir(parents=True, exist_ok=True)
+    for name in tree_files(source):
+        if name == damaged:
+            shutil.copyfile(source / name, copy / name)
+            flip_one_byte(copy / name)
+        else:
+            (copy / name).symlink_to(source / name)
+    return copy
+
+
+@pytest.mark.slow
+def test_a_flipped_byte_in_any_model_file_is_refused(settings, tmp_path):
+    """Every file the export checksummed, the weights and the stamps alike: a flipped byte
+    used to change 18 of 40 top answers with /readyz 200 (issue 15)."""
+    names = sorted(parse_sums((settings.model_dir / ONNX_SUMS).read_text()))
+    assert {"onnx/model.onnx.data", "model.safetensors", "tokenizer.json"} <= set(names)
+    stamps = {STAMP_FILE, ONNX_STAMP}  # read first, to tell a stale export from a current one
+    for name in names:
+        copy = model_copy(settings, tmp_path / name.replace("/", "_"), damaged=name)
+        with pytest.raises(ModelMissingError) as caught:
+            OnnxEncoder(copy)
+        if name in stamps:
+            assert "other weights" in str(caught.value) and "atp model build" in str(caught.value)
+        else:
+            assert isinstance(caught.value, ModelCorruptError)
+            assert f"{name} does not match its checksum" in str(caught.value)
+            assert "atp model build --force" in str(caught.value)
+        shutil.rmtree(copy)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (lambda text: "", "is not in the checksum list"),
+        (lambda text: text + "0" * 64 + "  onnx/gone.data\n", "onnx/gone.data is missing"),
+        (lambda text: text + "not a checksum line\n", "cannot be read"),
+    ],
+    ids=["emptied", "a file too many", "malformed"],
+)
+def test_a_tampered_model_checksum_list_is_refused(settings, tmp_path, tamper, reason):
+    copy = model_copy(settings, tmp_path)
+    sums = copy / ONNX_SUMS
+    text = sums.read_text()
+    sums.unlink()  # the symlink, not the real list
+    sums.write_text(tamper(text))
+    with pytest.raises(ModelCorruptError, match=reason):
+        OnnxEncoder(copy)
+
+
+def unready(env: dict) -> dict:
+    """The /readyz error of a real server that is expected to fail loading."""
+    server = Server(env).start()
+    try:
+        status, body = server.wait(timeout=90, settled=True)
+        assert status == 503, body
+        assert httpx.get(server.base + "/healthz").status_code == 200, "still up"
+        return body["error"]
+    finally:
+        server.stop()
+
+
+def test_the_server_refuses_a_damaged_model(settings, tmp_path):
+    copy = model_copy(settings, tmp_path, damaged="onnx/model.onnx.data")
+    error = unready({"ATP_MODEL_DIR": str(copy)})
+    assert error["code"] == "load_failed"
+    assert "ModelCorruptError" in error["message"]
+    assert "onnx/model.onnx.data does not match its checksum" in error["message"]
+    assert "atp model build --force" in error["message"]
+    assert str(tmp_path) not in error["message"], "no server paths in a response body"
+
+
+def test_the_server_refuses_an_index_whose_checksum_list_was_emptied(settings, tmp_path):
+    copy = tmp_path / "index"
+    shutil.copytree(settings.index_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "files": {}}))
+    error = unready({"ATP_INDEX_DIR": str(copy)})
+    assert error["code"] == "load_failed"
+    assert "IndexCorruptError" in error["message"]
+    assert "not in the checksum list" in error["message"]
+    assert str(tmp_path) not in error["message"]
