@@ -4,12 +4,17 @@ reproduced on loopback against the real model, index and server, bounded in coun
 Work: a long question costs a few short ones, and the cut loses nothing on dev.
 Integrity: a flipped byte in any model file, or a tampered checksum list, refuses to serve
 (index files and the index switch: tests/test_failures.py).
+Connections: thousands of idle sockets, more than the server has open files, and clients
+that trickle a request (slowloris) neither keep real requests out nor flood the log.
 """
 
 from __future__ import annotations
 
 import json
+import resource
+import selectors
 import shutil
+import socket
 import statistics
 import time
 from pathlib import Path
@@ -212,3 +217,162 @@ def test_the_server_refuses_an_index_whose_checksum_list_was_emptied(settings, t
     assert "IndexCorruptError" in error["message"]
     assert "not in the checksum list" in error["message"]
     assert str(tmp_path) not in error["message"]
+
+
+# ------------------------------------------------------------------ connections
+
+IDLE = 3500  # issue 15: about 20,000 idle connections took the service down
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`atp serve` with its default limits, logging to a file the tests read whole."""
+    log_path = tmp_path_factory.mktemp("served") / "server.log"
+    with Server(log_path=log_path) as server:
+        yield server
+
+
+def server_log(server: Server) -> str:
+    return server.log_path.read_text(errors="replace")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def allow_open_files(count: int) -> None:
+    """This test process needs a socket per idle connection."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < count + 256:
+        if hard != resource.RLIM_INFINITY and hard < count + 256:
+            pytest.skip(f"this process may open only {hard} files")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count + 256, hard))
+
+
+def open_idle(server: Server, count: int) -> list[socket.socket]:
+    """``count`` connections that never send a byte."""
+    allow_open_files(count)
+    sockets = []
+    for _ in range(count):
+        sockets.append(socket.create_connection((server.host, server.port), timeout=10))
+    return sockets
+
+
+def closed_by_server(sockets: list[socket.socket], wait: float = 0.2) -> list[bool]:
+    """For each socket, whether the server has closed it (end of stream or reset)."""
+    with selectors.DefaultSelector() as selector:
+        for sock in sockets:
+            selector.register(sock, selectors.EVENT_READ)
+        readable = {key.fileobj for key, _ in selector.select(timeout=wait)}
+    closed = []
+    for sock in sockets:
+        if sock not in readable:
+            closed.append(False)
+            continue
+        try:
+            closed.append(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"")
+        except BlockingIOError:
+            closed.append(False)
+        except OSError:  # reset: the server aborted it
+            closed.append(True)
+    return closed
+
+
+def timed_search(server: Server) -> float:
+    """Seconds a real search takes on a new connection; it must succeed."""
+    started = time.perf_counter()
+    response = httpx.get(server.base + "/search", params={"q": "拐卖儿童 报告"}, timeout=10)
+    took = time.perf_counter() - started
+    assert response.status_code == 200, response.text[:200]
+    return took
+
+
+@pytest.mark.slow
+def test_thousands_of_idle_connections_do_not_keep_a_request_out(served):
+    before = len(server_log(served))
+    idle = open_idle(served, IDLE)
+    try:
+        time.sleep(0.5)  # let the server accept them all
+        took = timed_search(served)
+        assert took < 1.0, f"a real request took {took:.2f} s behind {IDLE} idle connections"
+        still_open = closed_by_server(idle).count(False)
+        rss = rss_mib(served.process.pid)
+        print(f"{IDLE} idle: search in {took * 1000:.0f} ms, server RSS {rss:.0f} MiB")
+        assert still_open == IDLE, "under the cap, idle connections wait for their deadline"
+    finally:
+        for s in idle:
+            s.close()
+    assert "Traceback" not in server_log(served)[before:]
+
+
+@pytest.mark.slow
+def test_more_idle_connections_than_open_files_neither_block_nor_flood_the_log(tmp_path):
+    """The server may open 1,024 files and gets 3,500 idle connections: the cap, kept below
+    the file limit, closes the ones that waited longest, so accept() never fails (asyncio
+    logged a traceback per refused accept: 870 MB in 2.3 minutes) and requests get in."""
+    log_path = tmp_path / "server.log"
+    with Server(log_path=log_path, open_files=1024) as server:
+        idle = open_idle(server, IDLE)
+        try:
+            time.sleep(0.5)
+            took = timed_search(server)
+            assert took < 1.0, f"a real request took {took:.2f} s"
+            closed = closed_by_server(idle).count(True)
+            assert closed >= IDLE - 1024, "the oldest idle connections were closed"
+            assert timed_search(server) < 1.0
+        finally:
+            for s in idle:
+                s.close()
+        log = log_path.read_text(errors="replace")
+    assert "out of system resource" not in log and "Traceback" not in log
+    assert log.count("connection limit") <= 3, "rate-limited: one line per 10 s"
+    assert len(log) < 64_000, f"{len(log)} characters of log"
+
+
+@pytest.mark.slow
+def test_a_request_trickled_a_byte_a_second_is_cut_off(served, settings):
+    """Slowloris: half the headers, 10 of 100 body bytes, or a second request's headers on
+    a kept-alive connection, each continued a byte a second: every one is closed once
+    ATP_REQUEST_TIMEOUT_S has passed (issue 15: still open after 90 s), well within 30 s."""
+    host = f"Host: {served.host}\r\n".encode()
+    heads = {
+        "half the headers": b"GET /healthz HTTP/1.1\r\n" + host,
+        "10 of 100 body bytes": b"POST /ask HTTP/1.1\r\n" + host + b"Content-Type: "
+        b"application/json\r\nContent-Length: 100\r\n\r\n" + b'{"question"',
+    }
+    attacks = {name: socket.create_connection((served.host, served.port)) for name in heads}
+    for name, head in heads.items():
+        attacks[name].sendall(head)
+    kept = socket.create_connection((served.host, served.port), timeout=10)
+    kept.sendall(b"GET /healthz HTTP/1.1\r\n" + host + b"\r\n")
+    assert kept.recv(4096).startswith(b"HTTP/1.1 200"), "the first request is served"
+    kept.sendall(b"GET /healthz HTTP/1.1\r\n")
+    attacks["a second request, slowly"] = kept
+    pending = {name: b"X-Slow: " + b"z" * 60 for name in attacks}
+    started, closed_after = time.monotonic(), {}
+    while len(closed_after) < len(attacks) and time.monotonic() - started < 40:
+        for name, sock in attacks.items():
+            if name in closed_after:
+                continue
+            if closed_by_server([sock], wait=0)[0]:
+                closed_after[name] = time.monotonic() - started
+                continue
+            try:
+                sock.sendall(pending[name][:1])
+                pending[name] = pending[name][1:]
+            except OSError:
+                closed_after[name] = time.monotonic() - started
+        time.sleep(1.0)
+    for sock in attacks.values():
+        sock.close()
+    print("closed after (s):", {k: round(v, 1) for k, v in closed_after.items()})
+    assert set(closed_after) == set(attacks), (
+        f"still open after 40 s: {set(attacks) - set(closed_after)}"
+    )
+    for name, after in closed_after.items():
+        assert after <= min(30.0, settings.request_timeout_s + 3), (name, after)
+        assert after >= settings.request_timeout_s - 3, f"{name} closed before its deadline"
+    assert timed_search(served) < 1.0

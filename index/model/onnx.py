@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -224,25 +225,20 @@ class OnnxEncoder:
         # the questions it happens to share a batch with (cosine 0.996 measured): the same
         # question must always get the same answer, so int8 encodes one text at a time.
         self.batchable = self.path.name != Path(ONNX_INT8_FILE).name
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
         pad = json.loads((model_dir / "special_tokens_map.json").read_text())["pad_token"]
         pad_token = pad["content"] if isinstance(pad, dict) else pad
-
-        def tokenizer(max_tokens: int) -> Tokenizer:
-            loaded = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-            loaded.enable_truncation(max_tokens)  # the closing </s> is kept
-            loaded.enable_padding(pad_id=loaded.token_to_id(pad_token), pad_token=pad_token)
-            return loaded
-
-        self.tokenizer = tokenizer(MAX_SEQ_LENGTH)
+        self.tokenizer.enable_padding(
+            pad_id=self.tokenizer.token_to_id(pad_token), pad_token=pad_token
+        )
         # A question is cut shorter than a passage: the encoder's cost grows faster than the
         # length, so an uncut 500-character question costs many short ones and a flood of
-        # them holds the encoder (tests/test_hardening.py measures the cost and the dev split).
+        # them holds the encoder (tests/test_hardening.py measures the cost and the dev
+        # split). One tokenizer with its cut set per call, under a lock: a second copy of
+        # this 250k-word tokenizer would cost about 300 MB.
         self.max_query_tokens = min(max_query_tokens, MAX_SEQ_LENGTH)
-        self.query_tokenizer = (
-            self.tokenizer
-            if self.max_query_tokens == MAX_SEQ_LENGTH
-            else tokenizer(self.max_query_tokens)
-        )
+        self._tokenizing = threading.Lock()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -267,11 +263,16 @@ class OnnxEncoder:
     ) -> np.ndarray:
         """Normalised embeddings (float32, one row per text); always normalised, as e5 is."""
         prompt = PROMPTS[prompt_name]
-        tokenizer = self.query_tokenizer if prompt_name == "query" else self.tokenizer
+        cut = self.max_query_tokens if prompt_name == "query" else MAX_SEQ_LENGTH
         batch_size = batch_size if self.batchable else 1
         rows = []
         for start in range(0, len(texts), batch_size):
-            batch = tokenizer.encode_batch([prompt + t for t in texts[start : start + batch_size]])
+            with self._tokenizing:
+                self.tokenizer.enable_truncation(cut)  # the closing </s> is kept
+                batch = self.tokenizer.encode_batch(
+                    [prompt + t for t in texts[start : start + batch_size]]
+                )
+                self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
             feed = {
                 "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
