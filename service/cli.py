@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from service.launcher import APP_FACTORY, SERVE_OPTIONS, serve_limits
+from service.launcher import APP_FACTORY, LOG_CONFIG, SERVE_OPTIONS, serve_limits
 from service.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="ATP Search: the anti-trafficking action plan.")
@@ -216,6 +216,7 @@ def serve(
         # uvicorn counts idle connections and running requests against this one number, so
         # it can only back the connection cap up; the app bounds work (ATP_MAX_PENDING)
         limit_concurrency=2 * connections,
+        log_config=LOG_CONFIG,
         **SERVE_OPTIONS,
     )
 

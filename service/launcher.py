@@ -42,35 +42,36 @@ SERVE_OPTIONS: dict[str, object] = {
     # explicit): a 500-character Chinese question percent-encoded in the URL is 4.5 KB
     "h11_max_incomplete_event_size": 16 * 1024,
     "server_header": False,
-    "log_config": {
-        "version": 1,
-        "disable_existing_loggers": False,
-        # one line per message every 10 s at most: a flood of one event (refused accepts,
-        # timed-out connections, bad requests) cannot fill the disk
-        "filters": {"rate_limited": {"()": "service.serving.RateLimited", "interval_s": 10.0}},
-        "formatters": {
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-            "line": {"format": "%(message)s"},
+}
+# `atp serve`'s logging (uvicorn's log_config): errors on stderr, one line per message every
+# 10 s at most, so a flood of one event (refused accepts, timed-out connections, bad
+# requests) cannot fill the disk; the access log, one JSON line per request, on stdout.
+LOG_CONFIG: dict[str, object] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"rate_limited": {"()": "service.serving.RateLimited", "interval_s": 10.0}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "line": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "errors": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+            "filters": ["rate_limited"],
         },
-        "handlers": {
-            "errors": {
-                "class": "logging.StreamHandler",
-                "stream": "ext://sys.stderr",
-                "formatter": "plain",
-                "filters": ["rate_limited"],
-            },
-            "access": {
-                "class": "logging.StreamHandler",
-                "stream": "ext://sys.stdout",
-                "formatter": "line",
-            },
+        "access": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
         },
-        "loggers": {
-            "uvicorn": {"handlers": ["errors"], "level": "INFO", "propagate": False},
-            "asyncio": {"handlers": ["errors"], "level": "WARNING", "propagate": False},
-            "atp": {"handlers": ["errors"], "level": "INFO", "propagate": False},
-            "atp.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
-        },
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["errors"], "level": "INFO", "propagate": False},
+        "asyncio": {"handlers": ["errors"], "level": "WARNING", "propagate": False},
+        "atp": {"handlers": ["errors"], "level": "INFO", "propagate": False},
+        "atp.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
     },
 }
 # Files the server holds open besides its connections: model, index, logs, pipes.

@@ -6,21 +6,31 @@ Integrity: a flipped byte in any model file, or a tampered checksum list, refuse
 (index files and the index switch: tests/test_failures.py).
 Connections: thousands of idle sockets, more than the server has open files, and clients
 that trickle a request (slowloris) neither keep real requests out nor flood the log.
+Overload: 503 with Retry-After instead of a queue; RSS bounded through a flood.
+Headers, hosts, HEAD, docs, metrics, bounded errors; privacy: the access log and telemetry.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import resource
 import selectors
 import shutil
 import socket
 import statistics
+import subprocess
+import sys
+import threading
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+import test_web
 
 from corpus.build import load_agencies
 from eval.run import load_qrels, load_questions, run_queries, score
@@ -38,6 +48,7 @@ from service import usecases
 from service.engine import Engine
 from service.launcher import Server
 
+chromium_path, browser = test_web.chromium_path, test_web.browser  # its browser fixtures
 SHORT = "医护人员发现疑似拐卖儿童怎么办"  # a typical question: 15 characters, 18 tokens
 
 
@@ -376,3 +387,298 @@ def test_a_request_trickled_a_byte_a_second_is_cut_off(served, settings):
         assert after <= min(30.0, settings.request_timeout_s + 3), (name, after)
         assert after >= settings.request_timeout_s - 3, f"{name} closed before its deadline"
     assert timed_search(served) < 1.0
+
+
+# ------------------------------------------------------------------ overload
+
+# A 2-minute flood at c=32 is the acceptance run; ATP_FLOOD_SECONDS shortens it.
+# Measured 120 s (ATP_FLOOD_SECONDS=120): see the report of the commit that set this up.
+FLOOD_SECONDS = float(os.environ.get("ATP_FLOOD_SECONDS", "120"))
+FLOOD_CLIENTS = 32
+
+
+def flood(server: Server, questions, seconds: float, clients: int) -> tuple[Counter, float]:
+    """``clients`` closed-loop clients asking ``questions(i)`` for ``seconds``; returns the
+    statuses seen and the server's peak RSS (MiB), sampled every 0.2 s."""
+    statuses: Counter = Counter()
+    retry_after: set[str | None] = set()
+    peak, stop = rss_mib(server.process.pid), time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        with httpx.Client(base_url=server.base, timeout=30) as http:
+            i = 0
+            while time.monotonic() < stop:
+                response = http.get("/search", params={"q": questions(number * 100_000 + i)})
+                i += 1
+                with lock:
+                    statuses[response.status_code] += 1
+                    if response.status_code == 503:
+                        assert response.json()["error"]["code"] == "overloaded"
+                        retry_after.add(response.headers.get("retry-after"))
+
+    with ThreadPoolExecutor(clients) as pool:
+        running = [pool.submit(client, n) for n in range(clients)]
+        while not all(f.done() for f in running):
+            peak = max(peak, rss_mib(server.process.pid))
+            time.sleep(0.2)
+        for f in running:
+            f.result()
+    assert retry_after <= {"1"}, retry_after
+    return statuses, peak
+
+
+def test_overload_is_refused_at_once_with_retry_after(engine, settings):
+    """One search thread and room for two waiting: 24 clients asking long questions get
+    200 or 503 overloaded with Retry-After (issue 15: an unbounded queue), nothing else."""
+    env = {"ATP_SEARCH_THREADS": "1", "ATP_MAX_PENDING": "2"}
+    with Server(env) as server:
+        statuses, _ = flood(
+            server, lambda i: long_question(engine, settings.max_query_chars, i), 8, 24
+        )
+        assert set(statuses) == {200, 503}, statuses
+        assert timed_search(server) < 1.0
+    print("statuses:", dict(statuses))
+
+
+@pytest.mark.slow
+def test_rss_stays_under_1_gb_through_a_flood_of_long_questions(engine, settings):
+    """Issue 15: at c=32, 500-character questions drove RSS from 680 MB to 1.2 GB, never
+    released. Default settings; every question new (the cache never answers)."""
+    with Server() as server:
+        start = rss_mib(server.process.pid)
+        statuses, peak = flood(
+            server,
+            lambda i: long_question(engine, settings.max_query_chars, i),
+            FLOOD_SECONDS,
+            FLOOD_CLIENTS,
+        )
+        end = rss_mib(server.process.pid)
+    print(
+        f"{FLOOD_SECONDS:.0f} s at c={FLOOD_CLIENTS}: {dict(statuses)}; RSS {start:.0f} MiB "
+        f"at the start, peak {peak:.0f}, {end:.0f} at the end"
+    )
+    assert statuses[200] > 0 and set(statuses) <= {200, 503}
+    assert peak < 1024, f"peak RSS {peak:.0f} MiB"
+
+
+# ------------------------------------------------------------------ headers, hosts, HEAD
+
+
+@pytest.fixture(scope="module")
+def app_client(settings, engine):
+    """The real app on TestClient, with a route that fails, to see a 500 too."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    app = create_app(settings, engine=engine)
+
+    @app.get("/fails-for-the-test", include_in_schema=False)
+    async def fails():
+        raise RuntimeError("on purpose")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+REQUESTS = {
+    "page": ("GET", "/", {}),
+    "search": ("GET", "/search?q=反拐", {}),
+    "ask": ("POST", "/ask", {"json": {"question": "拐卖儿童怎么办"}}),
+    "static": ("GET", "/static/app.js", {}),
+    "docs": ("GET", "/docs", {}),
+    "openapi": ("GET", "/openapi.json", {}),
+    "404": ("GET", "/no-such-page", {}),
+    "405": ("DELETE", "/search", {}),
+    "413": ("POST", "/ask", {"content": b"x" * 100_000}),
+    "422": ("GET", "/search?q=", {}),
+    "400 host": ("GET", "/", {"headers": {"host": "attacker.example"}}),
+    "500": ("GET", "/fails-for-the-test", {}),
+    "head": ("HEAD", "/", {}),
+}
+
+
+@pytest.mark.parametrize("name", REQUESTS)
+def test_every_response_carries_the_security_headers(app_client, name):
+    method, path, options = REQUESTS[name]
+    response = app_client.request(method, path, **options)
+    assert response.status_code == int(name[:3]) if name[0].isdigit() else 200
+    headers = response.headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-frame-options"] == "DENY"
+    policy = dict(p.strip().split(" ", 1) for p in headers["content-security-policy"].split(";"))
+    assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    assert policy["script-src"] == "'self'", "no inline or foreign script anywhere"
+
+
+def test_the_page_loads_only_what_its_policy_allows():
+    """Every script, style sheet and icon of the page is its own (or a data: icon)."""
+    from service.app import STATIC_DIR
+
+    html = (STATIC_DIR / "index.html").read_text()
+    assert "<script>" not in html and " style=" not in html and "<style" not in html
+    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert url.startswith(("/", "#", "data:")), url
+
+
+def test_head_is_answered_as_get_without_a_body(app_client):
+    for path in ("/", "/search?q=反拐", "/readyz", "/static/style.css", "/docs"):
+        got, head = app_client.get(path), app_client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["content-length"] == str(len(got.content))
+
+
+def test_hosts_default_to_this_machine_and_can_be_set(settings):
+    from service.settings import Settings
+
+    assert Settings(allowed_hosts=[], host="10.0.0.5").trusted_hosts == [
+        "10.0.0.5",
+        "127.0.0.1",
+        "localhost",
+    ]
+    assert Settings(allowed_hosts=["search.example.org"]).trusted_hosts == ["search.example.org"]
+
+
+def test_docs_are_served_from_the_installed_package_not_a_cdn(app_client, settings, engine):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    page = app_client.get("/docs").text
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert urls and all(url.startswith("/docs/") for url in urls), urls
+    for url in urls:
+        assert app_client.get(url).status_code == 200, url
+    assert app_client.get("/redoc").status_code == 404, "ReDoc would load from a CDN"
+    off = TestClient(create_app(settings.model_copy(update={"docs": False}), engine=engine))
+    assert off.get("/docs").status_code == 404
+    assert off.get("/openapi.json").status_code == 200, "the contract's document stays"
+
+
+def test_metrics_are_off_the_public_port_unless_asked(app_client, settings, engine):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.launcher import free_port
+
+    assert app_client.get("/metrics").status_code == 404
+    port = free_port()
+    apart = settings.model_copy(update={"metrics_port": port})
+    with TestClient(create_app(apart, engine=engine)) as client:
+        client.get("/search", params={"q": "反拐"})
+        assert client.get("/metrics").status_code == 404
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert "atp_searches_total" in text and "atp_overloaded_total" in text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "options"),
+    [
+        ("POST", "/ask", {"json": {"question": "x", "k" * 10_000: 1}}),
+        ("GET", "/passages/" + "x" * 10_000, {}),
+        ("GET", "/agencies/" + "y" * 10_000 + "/passages", {}),
+        ("GET", "/search", {"params": {"q": "x", "agency": "z" * 10_000}}),
+        ("GET", "/search", {"params": {"q": "x", "k" * 10_000: "1", "mode": "m" * 10_000}}),
+        ("GET", "/" + "p" * 10_000, {}),
+    ],
+    ids=["ask field", "passage", "agency path", "agency param", "params", "route"],
+)
+def test_errors_echo_no_input_without_bound(app_client, method, path, options):
+    response = app_client.request(method, path, **options)
+    assert 400 <= response.status_code < 500
+    assert len(response.json()["error"]["message"]) <= 600, response.text[:200]
+
+
+def test_a_failed_load_names_no_server_path(settings, tmp_path):
+    """Every folder the reason could name becomes its setting's name."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    missing = settings.model_copy(update={"index_dir": tmp_path / "gone"})
+    with TestClient(create_app(missing)) as client:
+        deadline = time.monotonic() + 60
+        while client.get("/readyz").json()["error"]["code"] == "loading":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        message = client.get("/readyz").json()["error"]["message"]
+    assert "ATP_INDEX_DIR" in message and str(tmp_path) not in message
+    assert "/work" not in message and "/root" not in message
+
+
+# ------------------------------------------------------------------ privacy
+
+SECRET = "秘密的问题XYZZY"
+
+
+def test_one_json_access_line_per_request_and_no_question_anywhere(served):
+    before = len(server_log(served))
+    calls = [
+        ("GET", f"/search?q={SECRET}&k=2", None, 200),
+        ("POST", "/ask", {"question": SECRET}, 200),
+        ("GET", f"/search?q={SECRET}&k=0", None, 422),
+        ("HEAD", "/", None, 200),
+        ("GET", "/no-such-page?q=" + SECRET, None, 404),
+    ]
+    for method, path, body, status in calls:
+        assert httpx.request(method, served.base + path, json=body).status_code == status
+    time.sleep(0.3)
+    log = server_log(served)[before:]
+    assert SECRET not in log and "XYZZY" not in log
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert [(x["method"], x["path"], x["status"]) for x in lines] == [
+        (method, path.split("?")[0], status) for method, path, _, status in calls
+    ]
+    assert all(set(x) == {"method", "path", "status", "ms"} and x["ms"] >= 0 for x in lines)
+
+
+def cache_files(home: Path) -> list[str]:
+    return sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+
+
+def test_onnx_runtime_writes_no_telemetry_files(tmp_path):
+    """ONNX Runtime keeps a device id and an event queue under ~/.cache/Microsoft unless
+    ORT_DISABLE_TELEMETRY is set before it is imported; the project sets it. First shown
+    to happen without it (so this test can fail), then a real server and its searches."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "CI")}
+    subprocess.run(
+        [sys.executable, "-c", "import onnxruntime"], env={**env, "HOME": str(bare)}, check=True
+    )
+    assert any("Microsoft" in name for name in cache_files(bare)), "the control shows nothing"
+    home = tmp_path / "home"
+    home.mkdir()
+    with Server({"HOME": str(home), "ORT_DISABLE_TELEMETRY": "", "CI": ""}) as server:
+        assert timed_search(server) < 5
+        httpx.post(server.base + "/ask", json={"question": "拐卖儿童怎么办"}, timeout=30)
+    assert not [name for name in cache_files(home) if "Microsoft" in name], cache_files(home)
+
+
+# ------------------------------------------------------------------ in a real browser
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", "/docs"])
+def test_the_page_and_the_docs_work_under_their_policy(browser, served, path):
+    """Chromium enforces the Content-Security-Policy: nothing is refused, and each renders."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        refused: list[str] = []
+        page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else 0)
+        page.on("pageerror", lambda exc: refused.append(str(exc)))
+        page.goto(served.base + path)
+        if path == "/":
+            page.get_by_label(re.compile("search", re.I)).fill(SHORT)
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#view .results .card", timeout=60_000)
+        else:
+            page.wait_for_selector(".swagger-ui .info .title", timeout=60_000)
+            assert "ATP Search" in page.inner_text(".swagger-ui .info .title")
+            page.wait_for_selector(".opblock", timeout=60_000)
+        assert not refused, refused
+    finally:
+        context.close()
