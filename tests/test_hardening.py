@@ -348,6 +348,7 @@ def test_a_request_trickled_a_byte_a_second_is_cut_off(served, settings):
     """Slowloris: half the headers, 10 of 100 body bytes, or a second request's headers on
     a kept-alive connection, each continued a byte a second: every one is closed once
     ATP_REQUEST_TIMEOUT_S has passed (issue 15: still open after 90 s), well within 30 s."""
+    before = len(server_log(served))
     host = f"Host: {served.host}\r\n".encode()
     heads = {
         "half the headers": b"GET /healthz HTTP/1.1\r\n" + host,
@@ -387,6 +388,8 @@ def test_a_request_trickled_a_byte_a_second_is_cut_off(served, settings):
         assert after <= min(30.0, settings.request_timeout_s + 3), (name, after)
         assert after >= settings.request_timeout_s - 3, f"{name} closed before its deadline"
     assert timed_search(served) < 1.0
+    log = server_log(served)[before:]
+    assert "Traceback" not in log and "ERROR" not in log, log[-2000:]
 
 
 # ------------------------------------------------------------------ overload
@@ -682,3 +685,19 @@ def test_the_page_and_the_docs_work_under_their_policy(browser, served, path):
         assert not refused, refused
     finally:
         context.close()
+
+
+# ------------------------------------------------------------------ the README's Security section
+
+
+def test_every_setting_is_documented_and_every_documented_one_exists():
+    from service.settings import Settings
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    named = set(re.findall(r"`ATP_([A-Z0-9_]+)`", readme))
+    fields = {name.upper() for name in Settings.model_fields}
+    assert fields - named == set(), "settings missing from README.md"
+    assert named - fields == set(), "README.md names settings that do not exist"
+    security = readme.split("## Security", 1)[1].split("\n## ", 1)[0]
+    for limit in ("MAX_CONNECTIONS", "REQUEST_TIMEOUT_S", "MAX_PENDING", "ALLOWED_HOSTS"):
+        assert f"`ATP_{limit}`" in security
