@@ -17,8 +17,9 @@ from service.intent import Intent
 from service.usecases import Reply
 
 # Not blank: a character that is not whitespace to Python (str.isspace: \x1c-\x1f, \x85 …)
-# nor to JSON Schema's ECMA regex (\ufeff), so the published pattern and the check agree.
-NONBLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
+# nor to JSON Schema's ECMA regex (\ufeff), so the published pattern and the check agree;
+# and no NUL anywhere (a NUL is no part of a question: refused as invalid text first).
+NONBLANK = r"^[^\x00]*[^\s\x00\x1c-\x1f\x85\ufeff][^\x00]*$"
 _NONBLANK = re.compile(NONBLANK)
 
 
@@ -28,6 +29,12 @@ def question_text(max_chars: int, field: str) -> Any:
     limits stated in the OpenAPI schema."""
 
     def check(text: str) -> str:
+        if "\x00" in text:
+            raise PydanticCustomError(
+                ErrorCode.INVALID_TEXT,
+                f"{field} holds a NUL character (at character {text.index(chr(0)) + 1}): "
+                "send text without it",
+            )
         if not _NONBLANK.search(text):
             raise PydanticCustomError(
                 ErrorCode.EMPTY_QUERY, f"{field} is empty: type a question or a phrase"
