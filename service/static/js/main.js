@@ -117,19 +117,34 @@ function focusHeading() {
   if (h) h.focus({ preventScroll: true });
 }
 
-/** Show the screen for the current URL; `userAction` moves scroll and focus to it. */
-async function show(userAction) {
+/* Screens seen in this tab, by URL: Back and Forward redraw them at once, where they were
+ * left, instead of asking the server again (a slow network makes Back feel broken). */
+const seen = new Map();
+const SEEN_MAX = 20;
+
+function remember(model) {
+  const key = location.pathname + location.search;
+  seen.delete(key);
+  seen.set(key, model);
+  if (seen.size > SEEN_MAX) seen.delete(seen.keys().next().value);
+}
+
+/** Show the screen for the current URL; `userAction` moves focus to it and scroll to its
+ * top, or to `scrollY` when Back or Forward returns to it. */
+async function show(userAction, scrollY = null) {
   const route = router.current();
   const token = ++nav;
   if (controller) controller.abort();
   controller = new AbortController();
   hideError();
   $("q").value = route.name === "search" ? route.q : "";
+  updateLimit(false);
   if (route.name === "home") {
     shown = { route };
     setStatus("");
     setBusy(false);
     render();
+    if (userAction) window.scrollTo(0, scrollY || 0);
     return;
   }
   const view = VIEWS[route.name];
@@ -137,14 +152,18 @@ async function show(userAction) {
   setStatus(route.name === "search" ? t("searching") : t("loading"));
   setBusy(true);
   try {
-    const model = await view.load(route, controller.signal);
+    const key = location.pathname + location.search;
+    const model = scrollY !== null && seen.has(key)
+      ? seen.get(key)
+      : await view.load(route, controller.signal);
     if (token !== nav) return;
+    remember(model);
     shown = { route, model };
     setBusy(false);
     render();
     setStatus(view.status ? view.status(model) : "", true);
     if (userAction) {
-      window.scrollTo(0, 0);
+      window.scrollTo(0, scrollY || 0);
       focusHeading();
     }
     if (view.shown) view.shown(route, userAction); // e.g. scroll to the passage the URL names
@@ -167,7 +186,30 @@ async function setLanguage(lang) {
   }
   i18n.remember(lang);
   applyStrings();
+  updateLimit();
   render();
+}
+
+/* The question's length against the server's limit (ATP_MAX_QUERY_CHARS, 500 by default,
+ * written into the page as data-max): a counter near the limit, and a message instead of a
+ * silent cut when it is over. */
+let limitShown = false;
+
+function updateLimit(show) {
+  const box = $("q");
+  const max = Number(box.getAttribute("data-max")) || Infinity;
+  const n = [...box.value.trim()].length; // code points, as the server counts
+  const over = n > max;
+  if (show !== undefined) limitShown = show && over;
+  if (!over) limitShown = false;
+  const count = $("q-count");
+  count.hidden = n < 0.8 * max;
+  count.textContent = `${n} / ${max}`;
+  count.classList.toggle("over", over);
+  box.setAttribute("aria-invalid", over ? "true" : "false");
+  $("q-limit").hidden = !limitShown;
+  $("q-limit").textContent = limitShown ? t("tooLong", { n, max }) : "";
+  return over;
 }
 
 function wire() {
@@ -178,9 +220,14 @@ function wire() {
       $("q").focus();
       return;
     }
+    if (updateLimit(true)) {
+      $("q").focus();
+      return;
+    }
     $("q").blur();
     router.navigate(router.urls.search(q));
   });
+  $("q").addEventListener("input", () => updateLimit());
   for (const b of document.querySelectorAll(".lang-btn")) {
     const lang = b.getAttribute("data-lang");
     const prefetch = () => i18n.load(lang).catch(() => {});

@@ -63,26 +63,32 @@ export const back = () => history.back();
 
 let onChange = () => {};
 
-/** Show `url`: a new history entry, or a replaced one when it is the current URL. */
+/** Show `url`: a new history entry, or a replaced one when it is the current URL. The entry
+ * left behind keeps its scroll position, for Back. */
 export function navigate(url) {
   const target = new URL(url, location.href);
   const path = target.pathname + target.search;
   if (path === location.pathname + location.search) {
     history.replaceState({ atpDepth: depth() }, "", path);
   } else {
+    history.replaceState({ ...history.state, atpDepth: depth(), scrollY: window.scrollY }, "");
     history.pushState({ atpDepth: depth() + 1 }, "", path);
   }
-  onChange(true);
+  onChange(true, null);
 }
 
 /** Change the URL without a new entry or a new load (the agency view's role filter). */
 export const replace = (url) => history.replaceState(history.state, "", url);
 
-/** Call `listener(userAction)` on every navigation; links marked data-nav (and the
- * header's) navigate in place, while modified clicks open as the browser would. */
+/** Call `listener(userAction, scrollY)` on every navigation (scrollY: where Back or
+ * Forward left that page, else null); links marked data-nav (and the header's) navigate in
+ * place, while modified clicks open as the browser would. */
 export function start(listener) {
   onChange = listener;
-  window.addEventListener("popstate", () => onChange(true));
+  // the page restores scroll itself, once the screen is drawn again
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+  window.addEventListener("popstate", () =>
+    onChange(true, (history.state && Number(history.state.scrollY)) || 0));
   document.addEventListener("click", (ev) => {
     if (ev.defaultPrevented || ev.button !== 0) return;
     if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;

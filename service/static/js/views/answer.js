@@ -54,7 +54,7 @@ function englishMarks(data, byId) {
 }
 
 /** The answer's text: quoted parts carry their language; an obligations answer's API path
- * to the full list becomes a link to the agency's view. */
+ * to the full list is named as the agency and its count. */
 function answerText(data, byId, list) {
   const lang = str(data.lang) || null;
   const own = lang === "en" || CHINESE.includes(lang);
@@ -63,7 +63,8 @@ function answerText(data, byId, list) {
     marks.push({ find: data.quote["zh-Hans"], lang: "zh-Hans" });
   }
   if (list) marks.push({ find: str(data.full_list), link: list });
-  const link = (s) => linkTo(s.link.url, "full-list-inline", s.link.label, { lang: script() });
+  // the API path reads as the agency and its count; the button below opens the list
+  const link = (s) => el("strong", { class: "full-list-inline", lang: script(), text: s.link.label });
   return el("p", { class: "answer-text", lang }, spans(segments(data.answer, lang, marks), lang, link));
 }
 
