@@ -9,11 +9,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from service.answer import Answer
+from index.language import BORDER_LANGUAGES
+from service.answer import Answer, phrases
 from service.engine import Engine
+from service.facts import MONTHS
 from service.intent import INTENTS
 from service.usecases import ask
 
+CORE_LANGUAGES = ("zh-Hans", "zh-Hant", "en")  # the languages the intent rules are written for
 CLAUSE_OPENINGS = ("Under the Action Plan", "根据《行动计划》", "根據《行動計劃》")
 
 
@@ -27,15 +30,19 @@ class Outcome:
     passed: bool  # the check that fits the kind
 
 
-def fact_values(engine: Engine, fact: str, script: str) -> list[str]:
-    """What an answer about ``fact`` must contain, in the answer's script."""
-    facts = engine.facts
+def fact_values(engine: Engine, fact: str, lang: str) -> list[str]:
+    """What an answer about ``fact`` must contain, in the answer's language."""
+    facts, book = engine.facts, phrases(lang)
     year, month, day = facts.date
+    own = lang in facts.issuer
+    date = book["date"].format(
+        year=year, month=month, day=day, month_name=MONTHS.split()[month - 1]
+    )
     return {
         "period": [str(facts.period[0]), str(facts.period[1])],
-        "date": [f"{day} April {year}" if script == "en" else f"{year}年{month}月{day}日"],
-        "issuer": [facts.issuer[script]],
-        "document_number": [facts.document_number[script]],
+        "date": [date],
+        "issuer": [facts.issuer[lang] if own else book["issuer_name"]],
+        "document_number": [facts.document_number["zh-Hant" if lang == "zh-Hant" else "zh-Hans"]],
         "measure_count": [str(facts.measures)],
         "parts": [str(len(facts.parts))],
         "title": [str(facts.period[0])],
@@ -89,6 +96,20 @@ def _rate(hits: int, n: int) -> str:
     return f"{hits / n:.3f} ({hits}/{n})" if n else "–"
 
 
+def _summary(outcomes: list[Outcome]) -> dict[str, float]:
+    out_of_scope = [o for o in outcomes if o.kind == "out_of_scope"]
+    answerable = [o for o in outcomes if o.kind != "out_of_scope"]
+    return {
+        "declined": sum(not o.answered for o in out_of_scope) / max(len(out_of_scope), 1),
+        "answered": sum(o.answered for o in answerable) / max(len(answerable), 1),
+        **{
+            kind: sum(o.passed for o in outcomes if o.kind == kind)
+            / max(sum(o.kind == kind for o in outcomes), 1)
+            for kind in INTENTS
+        },
+    }
+
+
 def report_lines(results: list[Outcome]) -> tuple[list[str], dict]:
     """The per-kind tables of eval/REPORT.md and a summary for the acceptance checks."""
     lines = [
@@ -108,8 +129,9 @@ def report_lines(results: list[Outcome]) -> tuple[list[str], dict]:
         lines += [
             f"### {split} split",
             "",
-            "| kind | n | read right | check | zh-Hans check | zh-Hant check | en check |",
-            "|---|---|---|---|---|---|---|",
+            "| kind | n | read right | check | zh-Hans check | zh-Hant check | en check "
+            "| border languages check |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for kind in INTENTS:
             rows = [o for o in mine if o.kind == kind]
@@ -119,6 +141,8 @@ def report_lines(results: list[Outcome]) -> tuple[list[str], dict]:
                 )
                 for lang in ("zh-Hans", "zh-Hant", "en")
             ]
+            border = [o for o in rows if o.lang in BORDER_LANGUAGES]
+            by_lang.append(_rate(sum(o.passed for o in border), len(border)))
             lines.append(
                 f"| {kind} | {len(rows)} | {_rate(sum(o.read == kind for o in rows), len(rows))} | "
                 f"{_rate(sum(o.passed for o in rows), len(rows))} | " + " | ".join(by_lang) + " |"
@@ -133,18 +157,18 @@ def report_lines(results: list[Outcome]) -> tuple[list[str], dict]:
                 )
                 + ".",
             ]
-        out_of_scope = [o for o in mine if o.kind == "out_of_scope"]
-        answerable = [o for o in mine if o.kind != "out_of_scope"]
-        summary[split] = {
-            "declined": sum(not o.answered for o in out_of_scope) / max(len(out_of_scope), 1),
-            "answered": sum(o.answered for o in answerable) / max(len(answerable), 1),
-            **{
-                kind: sum(o.passed for o in mine if o.kind == kind)
-                / max(sum(o.kind == kind for o in mine), 1)
-                for kind in INTENTS
-            },
-        }
-        declined = _rate(sum(not o.answered for o in out_of_scope), len(out_of_scope))
-        answered = _rate(sum(o.answered for o in answerable), len(answerable))
-        lines += ["", f"Out of scope declined {declined}; answerable answered {answered}.", ""]
+        summary[split] = {}
+        for group, langs in (("zh/en", CORE_LANGUAGES), ("border", BORDER_LANGUAGES)):
+            these = [o for o in mine if o.lang in langs]
+            summary[split][group] = _summary(these)
+            out_of_scope = [o for o in these if o.kind == "out_of_scope"]
+            answerable = [o for o in these if o.kind != "out_of_scope"]
+            declined = _rate(sum(not o.answered for o in out_of_scope), len(out_of_scope))
+            answered = _rate(sum(o.answered for o in answerable), len(answerable))
+            lines += [
+                "",
+                f"{group} questions: out of scope declined {declined}; answerable "
+                f"answered {answered}.",
+            ]
+        lines.append("")
     return lines, summary

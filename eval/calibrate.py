@@ -15,14 +15,9 @@ from index.artifacts import load_background
 from index.calibration import write_calibration
 from index.search import Searcher
 from service import intent
-from service.answer import NoAnswerRule, coverage
+from service.answer import RULE_SIDES, NoAnswerRule, coverage, rule_side
 
 QUESTIONS = Path(__file__).parent / "data" / "queries.jsonl"
-
-
-def side(lang: str) -> str:
-    """No-answer thresholds are per side: English questions score lower across the board."""
-    return "en" if lang == "en" else "zh"
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,9 @@ def top_scores(searcher: Searcher, texts_and_answerable: list[tuple[str, bool]])
     out = []
     for text, answerable in texts_and_answerable:
         result = searcher.search(text, k=1)  # hybrid, as /ask searches
-        out.append(Top(coverage(result), result.top_keyword, answerable, side(result.query.lang)))
+        out.append(
+            Top(coverage(result), result.top_keyword, answerable, rule_side(result.query.lang))
+        )
     return out
 
 
@@ -47,8 +44,11 @@ def keyword_evidence(background: list[Top], quantile: float = 0.95) -> dict[str,
     """Per side, the keyword score that 95% of everyday off-topic questions stay under:
     wording that matches the plan better than that is taken as on topic. Set from the
     background questions alone, never from the eval set."""
-    scores = {name: [t.keyword for t in background if t.side == name] for name in ("zh", "en")}
-    return {name: round(float(np.quantile(s, quantile)), 4) for name, s in scores.items()}
+    scores = {name: [t.keyword for t in background if t.side == name] for name in RULE_SIDES}
+    return {  # a side without background questions (no BM25 of its own) never rescues
+        name: round(float(np.quantile(s, quantile)), 4) if s else math.inf
+        for name, s in scores.items()
+    }
 
 
 def declined(top: Top, thresholds: dict, evidence: dict) -> bool:
@@ -62,9 +62,9 @@ def calibrate(tops: list[Top], max_wrongly_declined: float = 0.05) -> dict:
     keyword evidence, it rose to a knife-edge (zh 0.0007 vs -0.02 alone) that declined short
     plain questions such as 孩子丢了怎么办, whose few words score low on BM25 however
     on-topic they are; so the wording signal only rescues, it never moves the threshold."""
-    evidence = {"zh": math.inf, "en": math.inf}
+    evidence = dict.fromkeys(RULE_SIDES, math.inf)
     thresholds = {}
-    for name in ("zh", "en"):
+    for name in RULE_SIDES:
         pos = [t for t in tops if t.answerable and t.side == name]
         neg = [t for t in tops if not t.answerable and t.side == name]
         best = (min((t.coverage for t in pos), default=0.0), -1)

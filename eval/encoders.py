@@ -48,7 +48,7 @@ def compare_encoders(settings: Settings, name: str) -> str:
         )
         for split in ("dev", "test"):
             subset = [q for q in questions if q.split == split]
-            answerable = [q.id for q in subset if q.answerable]
+            answerable = [q.id for q in subset if q.ranked]
             for mode in MODES:
                 run = run_queries(searcher, subset, mode=mode)
                 rows[encoder_name, split, mode] = score(run, load_qrels(split), answerable)

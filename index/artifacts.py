@@ -32,7 +32,7 @@ import numpy as np
 
 from corpus.models import Agency, Passage
 from index.model.folder import checksum_problem, checksums
-from index.text import add_user_words, sentence_spans, tokenize_en, tokenize_zh
+from index.text import ANALYSIS, Analysis, add_user_words, sentence_spans
 
 FORMAT = 3
 VIEW_KINDS = ("doc-zh", "doc-en", "sent-zh", "sent-en", "ask-zh", "ask-en")
@@ -106,7 +106,9 @@ def load_background(path: Path = BACKGROUND) -> list[str]:
 
 
 def keyword_docs(
-    passages: list[Passage], questions: dict[str, dict[str, list[str]]] | None = None
+    passages: list[Passage],
+    questions: dict[str, dict[str, list[str]]] | None = None,
+    analysis: Analysis = ANALYSIS,
 ) -> tuple[list[list[str]], list[list[str]]]:
     """BM25 documents: the text, the names of its agencies (so a question naming an
     agency, or an alias expanded at query time, finds its clauses) and the plain-language
@@ -117,8 +119,8 @@ def keyword_docs(
         asked = (questions or {}).get(p.id, {})
         zh_parts = [p.text.zh_hans, *(a.zh_hans for a in agencies), *asked.get("zh-Hans", [])]
         en_parts = [p.text.en, *(a.en for a in agencies), *asked.get("en", [])]
-        zh.append(tokenize_zh(" ".join(zh_parts)))
-        en.append(tokenize_en(" ".join(en_parts)))
+        zh.append(analysis.zh(" ".join(zh_parts)))
+        en.append(analysis.en(" ".join(en_parts)))
     return zh, en
 
 
@@ -207,6 +209,7 @@ def build_index(
                 "format": FORMAT,
                 "model": {"dir": model_dir.name, "fingerprint": model_fingerprint(model_dir)},
                 "corpus_sha256": corpus_sha256,
+                "analysis": ANALYSIS.fingerprint(),
                 "passages": len(passages),
                 "views": {k: sum(v.kind == k for v in views) for k in VIEW_KINDS},
                 "background": len(background),
@@ -407,6 +410,11 @@ def load_index(
         raise IndexStaleError(
             "the index was built from another corpus (corpus hash differs); "
             "rebuild with `atp index build`"
+        )
+    if manifest.get("analysis") != ANALYSIS.fingerprint():
+        raise IndexStaleError(
+            "the index's keyword tokens were made by another text analysis (stemmer or "
+            "spelling folding differ); rebuild with `atp index build`"
         )
     fingerprint = model_fingerprint(model_dir)
     if fingerprint == "unknown" and manifest["model"]["fingerprint"] != fingerprint:

@@ -17,12 +17,13 @@ from corpus.scripts import to_simplified
 from index.aliases import AliasTable
 from index.artifacts import VIEW_KINDS, LoadedIndex
 from index.batcher import MicroBatcher
+from index.language import detect_language
 from index.roles import RoleFilter, RoleTable
-from index.text import detect_script, normalize, sentence_spans, tokenize_en, tokenize_zh
+from index.text import ANALYSIS, Analysis, normalize, sentence_spans, tokenize_en
 
 Mode = Literal["hybrid", "dense", "keyword"]
 Fusion = Literal["minmax", "rrf"]
-Lang = Literal["auto", "zh-Hans", "zh-Hant", "en"]
+Lang = Literal["auto", "zh-Hans", "zh-Hant", "en", "vi", "my", "lo", "th", "km", "ko", "ru", "mn"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 LANGS: tuple[Lang, ...] = get_args(Lang)
 RRF_K = 60  # the constant of Cormack et al.; robust without tuning
@@ -60,7 +61,7 @@ class Filters:
 @dataclass(frozen=True)
 class QueryAnalysis:
     text: str  # normalised
-    lang: str  # detected or given: zh-Hans | zh-Hant | en | mixed
+    lang: str  # detected or given: zh-Hans | zh-Hant | en | mixed | a border language
     agencies: tuple[Agency, ...]
     zh_tokens: tuple[str, ...]
     en_tokens: tuple[str, ...]
@@ -96,8 +97,10 @@ class Searcher:
         encoder,
         *,
         cache_size: int = 2048,
+        analysis: Analysis = ANALYSIS,
     ) -> None:
         self.passages = passages
+        self.analysis = analysis  # as the index was built with (eval/ablation.py varies it)
         self.by_id = {p.id: i for i, p in enumerate(passages)}
         self.aliases = AliasTable.from_registry(agencies)
         self.roles = RoleTable.from_passages(passages)
@@ -120,13 +123,17 @@ class Searcher:
         if lang not in LANGS:
             raise ValueError(f"unknown lang {lang!r}; one of {LANGS}")
         text = normalize(q)
-        detected = detect_script(text) if lang == "auto" else lang
+        detected = detect_language(text) if lang == "auto" else lang
         agencies = tuple(self.aliases.mentioned(text))
-        zh = tokenize_zh(text) if detected != "en" else []
-        en = tokenize_en(text)
-        for a in agencies:  # alias expansion across languages
-            zh += tokenize_zh(a.zh_hans)
-            en += tokenize_en(a.en)
+        zh = self.analysis.query_zh(text) if detected in ("zh-Hans", "zh-Hant", "mixed") else []
+        en = (
+            self.analysis.query_en(text)
+            if detected in ("en", "mixed", "zh-Hans", "zh-Hant")
+            else []
+        )
+        for a in self.aliases.mentioned(text, own_names_only=True):  # across languages
+            zh += self.analysis.zh(a.zh_hans)
+            en += self.analysis.en(a.en)
         return QueryAnalysis(text, detected, agencies, tuple(zh), tuple(en))
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:

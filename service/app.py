@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager, suppress
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import parse_qsl
 
 import anyio
@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect
 from corpus.models import Kind, Passage
 from index.roles import RoleFilter
 from index.search import Lang, Mode
-from service import usecases
+from service import exports, usecases
 from service.engine import Engine, load_engine
 from service.errors import ApiError, ErrorCode, error_response, without_paths
 from service.schemas import (
@@ -36,11 +36,16 @@ from service.schemas import (
     AskResponse,
     ErrorResponse,
     Obligation,
+    OverviewResponse,
+    PassagesResponse,
+    PlanResponse,
     RoleCounts,
     SearchResponse,
     agency_counts,
     ask_request,
     ask_response,
+    overview_response,
+    plan_response,
     question_text,
     search_response,
 )
@@ -382,21 +387,27 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         responses=ERRORS,
     )
     async def agency_passages(
+        request: Request,
         engine: EngineDep,
         agency_id: str,
         role: Annotated[RoleFilter, Query()] = "any",
+        format: Annotated[ListFormat, Query(description="json, csv or md (Markdown)")] = "json",
     ) -> AgencyPassagesResponse:
         try:
             agency, found = usecases.obligations(engine, agency_id, role)
         except usecases.UnknownAgencyError as exc:
             raise ApiError(404, ErrorCode.UNKNOWN_AGENCY, str(exc)) from None
         lead, cooperating = engine.roles.counts(agency.id)
+        if format != "json":
+            return obligations_file(engine, agency, found, format, str(request.base_url))
         return AgencyPassagesResponse(
             agency=agency.ref(),
             role=role,
             counts=RoleCounts(lead=lead, cooperating=cooperating),
             results=[Obligation(role=r, passage=p) for r, p in found],
         )
+
+    _install_browse_and_export(app, EngineDep, question_text(settings.max_query_chars, "q"))
 
     if STATIC_DIR.exists():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -408,6 +419,75 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if settings.docs:
         _install_docs(app)
     return app
+
+
+# ---------------------------------------------------------------- browsing and exports
+
+ListFormat = Literal["json", "csv", "md"]
+GLOSSARY = ROOT / "corpus" / "source" / "glossary.json"
+CSV_TYPE = "text/csv; charset=utf-8"
+MARKDOWN_TYPE = "text/markdown; charset=utf-8"
+TMX_TYPE = "application/x-tmx+xml"
+TBX_TYPE = "application/x-tbx+xml"
+
+
+def _download(body: str | bytes, media_type: str, filename: str) -> Response:
+    disposition = f'attachment; filename="{filename}"'
+    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+def obligations_file(engine: Engine, agency, found, format: ListFormat, base: str) -> Response:
+    """An agency's list as CSV (a download) or Markdown (shown, to copy)."""
+    if format == "csv":
+        body = exports.obligations_csv(found, base)
+        return _download(body, CSV_TYPE, f"atp-{agency.id}-passages.csv")
+    counts = engine.roles.counts(agency.id)
+    body = exports.obligations_markdown(agency.ref(), found, counts, engine.facts.title, base)
+    return Response(body, media_type=MARKDOWN_TYPE)
+
+
+def _install_browse_and_export(app: FastAPI, EngineDep, Question) -> None:
+    """The whole plan to read, who does what per part, and the files translators import."""
+
+    @app.get("/plan", response_model=PlanResponse, tags=["browse"], responses=ERRORS)
+    async def plan(
+        engine: EngineDep,
+        q: Annotated[Question | None, Query(description="words to mark in the passages")] = None,
+    ) -> PlanResponse:
+        marks = None
+        if q is not None:
+            query = engine.searcher.analyse(q)
+            marks = exports.word_marks(engine.passages, query.zh_tokens, query.en_tokens)
+        return plan_response(engine.facts.title, exports.plan_tree(engine.passages), marks)
+
+    @app.get("/passages", response_model=PassagesResponse, tags=["browse"], responses=ERRORS)
+    async def all_passages(engine: EngineDep) -> PassagesResponse:
+        return PassagesResponse(passages=engine.passages)
+
+    @app.get("/overview", response_model=OverviewResponse, tags=["browse"], responses=ERRORS)
+    async def overview(engine: EngineDep) -> OverviewResponse:
+        return overview_response(*exports.overview(engine.passages, engine.agencies))
+
+    @app.get(
+        "/export/tmx",
+        tags=["export"],
+        responses={**ERRORS, 200: {"content": {TMX_TYPE: {}}}},
+        response_class=Response,
+    )
+    async def export_tmx(engine: EngineDep) -> Response:
+        body = await anyio.to_thread.run_sync(exports.plan_tmx, engine.passages, engine.facts.title)
+        return _download(body, TMX_TYPE, "atp-action-plan-2021-2030.tmx")
+
+    @app.get(
+        "/export/glossary.tbx",
+        tags=["export"],
+        responses={**ERRORS, 200: {"content": {TBX_TYPE: {}}}},
+        response_class=Response,
+    )
+    async def export_tbx(engine: EngineDep) -> Response:
+        terms, notes = exports.read_glossary(GLOSSARY)
+        body = exports.glossary_tbx(terms, notes, engine.passages, engine.facts.title)
+        return _download(body, TBX_TYPE, "atp-glossary.tbx")
 
 
 DOCS_PAGE = """<!doctype html>

@@ -135,10 +135,10 @@ def _calibrate_if_needed(settings: Settings) -> None:
     """The index's no-answer thresholds, measured on the dev questions (eval/calibrate.py)."""
     from eval.calibrate import calibrate_index
     from index.calibration import CalibrationError, load_calibration
-    from service.engine import load_searcher
+    from service.engine import answer_rules, load_searcher
 
     try:
-        load_calibration(settings.index_dir)
+        answer_rules(load_calibration(settings.index_dir))  # present, and for every side
         return
     except CalibrationError as exc:
         typer.echo(f"calibrating: {exc}")
@@ -183,12 +183,19 @@ def search(
 @app.command()
 def ask(question: str, lang: str = "auto") -> None:
     """Answer a question from the plan, with citations."""
+    from index.search import LANGS
     from service import usecases
 
-    reply = usecases.ask(_engine(), question, lang)
+    if lang not in LANGS:
+        raise typer.BadParameter(f"{lang!r}: one of {', '.join(LANGS)}", param_hint="--lang")
+    reply = usecases.ask(_engine(), question, lang)  # type: ignore[arg-type]
     typer.echo(reply.answer.text)
     for pid in reply.answer.citations:
         typer.echo(f"  [{pid}] {reply.citation(pid)}")
+    for pid in reply.answer.related:
+        typer.echo(f"  (related, not an answer) [{pid}] {reply.citation(pid)}")
+    if reply.answer.full_list:
+        typer.echo(f"  all of them: {reply.answer.full_list}")
 
 
 @app.command()

@@ -11,11 +11,12 @@ from corpus.build import corpus_fingerprint, load_agencies, load_passages
 from corpus.models import Agency, Passage
 from index.aliases import AliasTable
 from index.artifacts import load_index
-from index.calibration import load_calibration
+from index.calibration import CalibrationError, load_calibration
+from index.language import load_detector
 from index.model.onnx import OnnxEncoder
 from index.roles import RoleTable
 from index.search import Searcher
-from service.answer import NoAnswerRule
+from service.answer import RULE_SIDES, NoAnswerRule, rule_side
 from service.facts import PlanFacts, load_facts
 from service.settings import Settings
 
@@ -40,7 +41,7 @@ class Engine:
         return self.searcher.roles
 
     def answer_rule(self, lang: str) -> NoAnswerRule:
-        return self.answer_rules["en" if lang == "en" else "zh"]
+        return self.answer_rules[rule_side(lang)]
 
     def passage(self, passage_id: str) -> Passage | None:
         index = self.searcher.by_id.get(passage_id)
@@ -51,9 +52,15 @@ def answer_rules(calibration: dict, min_coverage: float | None = None) -> dict[s
     """The no-answer rule per side, as calibrated on dev for this index; ``min_coverage``
     overrides the calibrated coverage threshold of both sides."""
     coverage, evidence = calibration["answer_min_score"], calibration["keyword_evidence"]
+    missing = [side for side in RULE_SIDES if side not in coverage or side not in evidence]
+    if missing:
+        raise CalibrationError(
+            f"the no-answer calibration has no thresholds for {missing}: recalibrate it with "
+            "`atp index build` (or `atp eval`)"
+        )
     return {
         side: NoAnswerRule(coverage[side] if min_coverage is None else min_coverage, evidence[side])
-        for side in ("zh", "en")
+        for side in RULE_SIDES
     }
 
 
@@ -91,6 +98,7 @@ def load_engine(settings: Settings) -> Engine:
     settings = settings.model_copy(update={"index_dir": settings.index_dir.resolve()})
     searcher = load_searcher(settings)
     calibration = load_calibration(settings.index_dir)
+    load_detector()
     searcher.search("预热 warm-up", k=1)  # first call pays lazy init; not the first user
     rules = answer_rules(calibration, settings.answer_min_score)
     took = time.perf_counter() - started

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
-from corpus.models import Agency, AgencyRef, Passage
+from corpus.models import Agency, AgencyRef, Passage, PathStep, Text
 from index.roles import RoleTable
 from index.search import Hit, Lang, SearchResult
 from service.errors import ErrorCode
+from service.exports import AgencyRow, PlanNode, reading_order
 from service.intent import Intent
 from service.usecases import Reply
 
@@ -132,6 +133,11 @@ class AskResponse(BaseModel):
     full_list: str | None = Field(
         None, description="obligations: the path of the agency's whole list of passages"
     )
+    quote: dict[str, str] | None = Field(
+        None,
+        description="for answers in a language the plan has no text in: the clause quoted "
+        'in English (the project\'s unofficial translation) and Chinese, {"en": …, "zh-Hans": …}',
+    )
     notice: str
     agencies: list[AgencyCounts] = Field(
         description="agencies the question names, with how many passages each leads and "
@@ -216,7 +222,96 @@ def ask_response(reply: Reply, roles: RoleTable) -> AskResponse:
         intent=answer.intent,
         related=[Citation(id=i, citation=reply.citation(i)) for i in answer.related],
         full_list=answer.full_list,
+        quote=answer.quote,
         results=[search_hit(rank, hit) for rank, hit in enumerate(answer.hits, 1)],
         notice=reply.notice,
         agencies=[agency_counts(a, roles) for a in reply.agencies],
+    )
+
+
+# ---------------------------------------------------------------- browsing and exports
+
+
+class PlanNodeOut(BaseModel):
+    """A heading of the plan; reading order is its passages, then its children."""
+
+    id: str
+    title: Text
+    passages: list[str] = Field(description="ids of the passages directly under it")
+    children: list[PlanNodeOut]
+
+
+class PlanResponse(BaseModel):
+    title: dict[str, str] = Field(description="the plan's title per script")
+    children: list[PlanNodeOut]
+    order: list[str] = Field(description="every passage id once, in reading order")
+    marks: dict[str, dict[str, list[tuple[int, int]]]] | None = Field(
+        None,
+        description="with q: per passage id and script, the spans [start, end) of the "
+        "searched words, for the passages that contain any",
+    )
+
+
+class PassagesResponse(BaseModel):
+    passages: list[Passage] = Field(description="every passage, in reading order")
+
+
+class PartOut(BaseModel):
+    id: str
+    title: Text
+
+
+class CellOut(BaseModel):
+    part: str
+    lead: list[str] = Field(description="ids of the passages the agency leads in this part")
+    cooperating: list[str]
+
+
+class AgencyRowOut(BaseModel):
+    agency: AgencyRef
+    lead_count: int
+    cooperating_count: int
+    cells: list[CellOut] = Field(description="one per part, in the order of `parts`")
+
+
+class OverviewResponse(BaseModel):
+    parts: list[PartOut] = Field(description="the parts of the plan that name agencies")
+    agencies: list[AgencyRowOut]
+
+
+def plan_node(node: PlanNode) -> PlanNodeOut:
+    return PlanNodeOut(
+        id=node.id,
+        title=node.title,
+        passages=node.passages,
+        children=[plan_node(c) for c in node.children],
+    )
+
+
+def plan_response(
+    title: dict[str, str], tree: list[PlanNode], marks: dict | None = None
+) -> PlanResponse:
+    return PlanResponse(
+        title=title,
+        children=[plan_node(n) for n in tree],
+        order=reading_order(tree),
+        marks=marks,
+    )
+
+
+def overview_response(parts: list[PathStep], rows: list[AgencyRow]) -> OverviewResponse:
+    return OverviewResponse(
+        parts=[PartOut(id=p.id, title=p.title) for p in parts],
+        agencies=[
+            AgencyRowOut(
+                agency=r.agency,
+                lead_count=r.lead_count,
+                cooperating_count=r.cooperating_count,
+                cells=[
+                    CellOut(part=c.part, lead=list(c.lead), cooperating=list(c.cooperating))
+                    for c in r.cells
+                ],
+            )
+            for r in rows
+        ],
     )

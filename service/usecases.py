@@ -6,18 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corpus.models import Agency, Kind, Passage, Role
+from index.language import BORDER_LANGUAGES
 from index.roles import RoleFilter
-from index.search import Filters, Lang, Mode, SearchResult
+from index.search import Filters, Lang, Mode, QueryAnalysis, SearchResult
 from index.text import answer_language
 from service import intent
 from service.answer import (
-    NOTICE,
     Answer,
     compose_answer,
     compose_fact,
     compose_obligations,
     compose_responsibility,
     decline,
+    phrases,
+    text_script,
 )
 from service.engine import Engine
 
@@ -68,7 +70,15 @@ class Reply:
 
     def citation(self, passage_id: str) -> str:
         hit = next(h for h in self.answer.hits if h.passage.id == passage_id)
-        return hit.passage.citation.get(self.answer.lang)
+        # a border-language answer cites the plan as it quotes it: in English
+        return hit.passage.citation.get(text_script(self.answer.lang))
+
+
+def answer_language_of(query: QueryAnalysis) -> str:
+    """The question's own language; mixed Chinese and English gets its Chinese script."""
+    if query.lang in BORDER_LANGUAGES:
+        return query.lang
+    return answer_language(query.text)
 
 
 def ask(engine: Engine, question: str, lang: Lang = "auto") -> Reply:
@@ -76,7 +86,7 @@ def ask(engine: Engine, question: str, lang: Lang = "auto") -> Reply:
     ``lang``): an agency's obligations, who leads, what the plan says, a plan fact, or an
     honest 'not in the plan'."""
     result = engine.searcher.search(question, k=5, lang=lang)
-    script = lang if lang != "auto" else answer_language(result.query.text)
+    script = lang if lang != "auto" else answer_language_of(result.query)
     rule = engine.answer_rule(result.query.lang)
     reading = intent.read(result.query.text, result.query.agencies)
     answer: Answer
@@ -94,7 +104,9 @@ def ask(engine: Engine, question: str, lang: Lang = "auto") -> Reply:
         answer = compose_responsibility(result, script, rule)
     else:
         answer = compose_answer(result, script, rule)
-    return Reply(answer, result.query.lang, NOTICE[script], result.query.agencies, reading)
+    return Reply(
+        answer, result.query.lang, phrases(script)["notice"], result.query.agencies, reading
+    )
 
 
 def obligations(

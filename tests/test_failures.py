@@ -259,6 +259,13 @@ def test_stale_format(settings, index_copy):
         load(settings, index_copy)
 
 
+def test_an_index_tokenised_by_another_analysis_is_stale(settings, index_copy):
+    """A changed stemmer or spelling table changes the English keyword tokens."""
+    edit_manifest(index_copy, lambda m: m.update(analysis="False/True; PyStemmer 0"))
+    with pytest.raises(IndexStaleError, match="another text analysis"):
+        load(settings, index_copy)
+
+
 def test_wrong_model_fingerprint_in_the_manifest(settings, index_copy):
     edit_manifest(index_copy, lambda m: m["model"].update(fingerprint="0" * 64))
     with pytest.raises(IndexStaleError, match="another model"):

@@ -112,3 +112,29 @@ def test_clause_questions_are_answered_with_a_citation(client, question):
     body = ask(client, question)
     assert body["intent"] in ("clause", "responsibility") and body["answered"]
     assert body["citations"] and body["answer"].startswith((*CLAUSE_OPENINGS, "这项", "這項"))
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Cô dâu người Việt bị bán sang Trung Quốc muốn về nhà thì phải làm sao?", "vi"),
+        ("외국인 인신매매 피해자의 안전한 귀환은 어떻게 보장되나요?", "ko"),
+        ("Мою сестру продали в Китай как невесту. Кто поможет ей вернуться домой?", "ru"),
+        ("Хятадад худалдагдсан эмэгтэйчүүдийг эх оронд нь буцаахад хэн тусалдаг вэ?", "mn"),
+        ("ប្អូនស្រីខ្ញុំត្រូវបានគេលក់ទៅប្រទេសចិន តើធ្វើដូចម្តេចឱ្យនាងត្រឡប់មកផ្ទះវិញ?", "km"),
+        ("ນ້ອງສາວຂ້ອຍຖືກຂາຍໄປປະເທດຈີນ, ຈະເຮັດແນວໃດໃຫ້ລາວກັບບ້ານ?", "lo"),
+        ("ကျွန်မညီမကို တရုတ်ပြည်ကို ရောင်းစားခံရတယ်။ အိမ်ပြန်လာဖို့ ဘယ်လိုလုပ်ရမလဲ။", "my"),
+        ("น้องสาวของฉันถูกหลอกไปแต่งงานที่ประเทศจีน จะพาเธอกลับบ้านได้อย่างไร", "th"),
+    ],
+)
+def test_border_language_questions_are_answered_in_their_language(client, question, lang):
+    body = ask(client, question)
+    assert body["lang"] == lang
+    if body["answered"]:
+        assert set(body["quote"]) == {"en", "zh-Hans"}
+        assert body["quote"]["en"] in body["answer"] and body["quote"]["zh-Hans"] in body["answer"]
+        assert all(
+            c["citation"].startswith("Part") or c["citation"] == "Preamble"
+            for c in body["citation_details"]
+        )
+    assert not any(opening in body["answer"] for opening in CLAUSE_OPENINGS)

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from index.search import SearchResult
-from service.answer import NO_ANSWER, NoAnswerRule, compose_answer, coverage, responsibility
+from service.answer import NO_ANSWER, NoAnswerRule, compose_answer, coverage, duty
 
 ANSWER_ALL = NoAnswerRule(-math.inf)
 DECLINE_ALL = NoAnswerRule(math.inf)
@@ -55,14 +55,19 @@ def test_no_hits_is_a_decline(searcher):
     assert not compose_answer(empty, "zh-Hans", ANSWER_ALL).answered
 
 
-def test_responsibility_names_lead_then_cooperating(passages):
-    passage = next(p for p in passages if p.lead_agencies and p.cooperating_agencies)
-    zh = responsibility(passage, "zh-Hans")
-    assert zh.startswith("由" + passage.lead_agencies[0].zh_hans) and zh.endswith("配合。")
-    en = responsibility(passage, "en")
-    assert en.startswith("Lead: " + passage.lead_agencies[0].en) and "; cooperating: " in en
+def test_duty_names_lead_then_cooperating(searcher):
+    hit = next(
+        h
+        for h in searcher.search("工作", k=24).hits
+        if h.passage.lead_agencies and h.passage.cooperating_agencies
+    )
+    zh = duty(hit, "zh-Hans")
+    assert zh.startswith("由" + hit.passage.lead_agencies[0].zh_hans) and zh.endswith("配合。")
+    en = duty(hit, "en")
+    assert en.startswith("Lead: the " + hit.passage.lead_agencies[0].en)
+    assert "; cooperating: " in en
 
 
-def test_responsibility_is_empty_without_a_lead(passages):
-    passage = next(p for p in passages if not p.lead_agencies)
-    assert responsibility(passage, "en") == ""
+def test_duty_is_empty_without_a_lead(searcher):
+    hit = next(h for h in searcher.search("工作", k=24).hits if not h.passage.lead_agencies)
+    assert duty(hit, "en") == ""

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from corpus.clean import find_suspects, strip_pinyin, to_fullwidth
+from corpus.synonyms import load_synonyms
 from index.text import (
+    ANALYSIS,
+    Analysis,
     answer_language,
     detect_script,
     normalize,
@@ -97,3 +101,89 @@ def test_sentence_spans_of_text_without_a_stop_is_the_whole():
 
 def test_single_characters_back_up_the_words():
     assert "拐" in tokenize_zh("拐卖")
+
+
+def test_english_is_stemmed_by_snowball():
+    tokens = tokenize_en("trafficking traffickers counselling villages villagers")
+    assert tokens == ["traffick", "traffick", "counsel", "villag", "villag"]
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("labour", "labor"),
+        ("organisation", "organization"),
+        ("counselling", "counseling"),
+        ("programmes", "programs"),
+        ("neighbouring", "neighboring"),
+        ("traumatised", "traumatized"),
+        ("paediatrician", "pediatrician"),
+        ("defence", "defense"),
+    ],
+)
+def test_british_and_american_spellings_are_one_token(british, american):
+    assert tokenize_en(british) == tokenize_en(american)
+    as_typed = Analysis(stem=False, spelling=False)
+    assert as_typed.en(british) != as_typed.en(american)
+
+
+def test_curly_apostrophes_and_hyphens():
+    assert tokenize_en("women’s") == tokenize_en("women's") == tokenize_en("womens")
+    assert tokenize_en("anti-trafficking") == ["anti", "traffick"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "plan"),
+    [
+        ("Who finds kidnapped children?", "trafficking"),
+        ("a child was abducted", "trafficking"),
+        ("men who purchase a wife", "buying"),
+        ("he bought a bride", "buying"),
+        ("the neighborhood committee", "residents' committees"),
+        ("can survivors get help", "victims"),
+        ("do NGOs get support", "non-governmental organisations"),
+        ("who gives me a hukou", "household registration"),
+    ],
+)
+def test_english_synonyms_add_the_plans_wording_to_a_question(typed, plan):
+    added = set(ANALYSIS.query_en(typed)) - set(ANALYSIS.en(typed))
+    assert set(ANALYSIS.en(plan)) <= set(ANALYSIS.en(typed)) | added
+    assert added and not set(Analysis(synonyms=False).query_en(typed)) - set(ANALYSIS.en(typed))
+
+
+@pytest.mark.parametrize(
+    ("typed", "plan"),
+    [
+        ("村委会发现被拐妇女", "村（居）委会"),
+        ("人贩子被抓", "拐卖"),
+        ("买媳妇犯法吗", "收买"),
+        ("孩子丢了找谁", "失踪"),
+        ("人口販運防制", "拐卖人口"),  # Taiwan's term, typed in Traditional
+        ("檢舉人口販子有獎金嗎", "举报"),
+    ],
+)
+def test_chinese_synonyms_add_the_plans_wording_to_a_question(typed, plan):
+    assert set(tokenize_zh(plan)) <= set(ANALYSIS.query_zh(typed))
+    assert not set(tokenize_zh(plan)) <= set(ANALYSIS.zh(typed))
+
+
+def test_synonyms_are_for_questions_only_and_never_add_twice():
+    text = "kidnapping and trafficking of kidnapped kids"
+    assert ANALYSIS.en(text) == tokenize_en(text)  # the index side has no synonyms
+    query = ANALYSIS.query_en(text)
+    assert query.count("traffick") == 1 and query.count("children") == 1
+
+
+def test_every_synonym_has_a_reason_and_plan_wording():
+    synonyms = load_synonyms()
+    assert {s.lang for s in synonyms} == {"en", "zh"}
+    assert all(s.reason.strip() and s.typed and s.plan for s in synonyms)
+
+
+def test_the_stemmer_is_safe_across_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = ["trafficking", "organisations", "counselling", "villagers"] * 200
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(tokenize_en, words))
+    assert results == [tokenize_en(w) for w in words]
