@@ -319,27 +319,32 @@ def test_thousands_of_idle_connections_do_not_keep_a_request_out(served):
     assert "Traceback" not in server_log(served)[before:]
 
 
+OPEN_FILES = 2048
+
+
 @pytest.mark.slow
 def test_more_idle_connections_than_open_files_neither_block_nor_flood_the_log(tmp_path):
-    """The server may open 1,024 files and gets 3,500 idle connections: the cap, kept below
+    """The server may open 2,048 files and gets 3,500 idle connections: the cap, kept below
     the file limit, closes the ones that waited longest, so accept() never fails (asyncio
     logged a traceback per refused accept: 870 MB in 2.3 minutes) and requests get in."""
     log_path = tmp_path / "server.log"
-    with Server(log_path=log_path, open_files=1024) as server:
+    started = time.monotonic()
+    with Server(log_path=log_path, open_files=OPEN_FILES) as server:
         idle = open_idle(server, IDLE)
         try:
             time.sleep(0.5)
             took = timed_search(server)
             assert took < 1.0, f"a real request took {took:.2f} s"
             closed = closed_by_server(idle).count(True)
-            assert closed >= IDLE - 1024, "the oldest idle connections were closed"
+            assert closed >= IDLE - OPEN_FILES, "the oldest idle connections were closed"
             assert timed_search(server) < 1.0
         finally:
             for s in idle:
                 s.close()
         log = log_path.read_text(errors="replace")
+    seconds = time.monotonic() - started
     assert "out of system resource" not in log and "Traceback" not in log
-    assert log.count("connection limit") <= 3, "rate-limited: one line per 10 s"
+    assert log.count("connection limit") <= 1 + seconds / 10, "rate-limited: a line per 10 s"
     assert len(log) < 64_000, f"{len(log)} characters of log"
 
 
