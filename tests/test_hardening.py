@@ -64,11 +64,13 @@ def long_question(engine, chars: int, salt: int) -> str:
 
 
 def median_ms(search, questions: list[str]) -> float:
+    """Median CPU milliseconds of the whole process (the encoder's threads too) per search:
+    what a question costs the server, whatever else runs on the machine."""
     times = []
     for question in questions:
-        started = time.perf_counter()
+        started = time.process_time()
         search(question)
-        times.append((time.perf_counter() - started) * 1000)
+        times.append((time.process_time() - started) * 1000)
     return statistics.median(times)
 
 
@@ -93,7 +95,7 @@ def test_a_500_character_question_costs_at_most_3_short_ones(settings, engine):
     assert len(long_question(engine, settings.max_query_chars, 1)) == settings.max_query_chars
     short_ms, long_ms = statistics.median(shorts), statistics.median(longs)
     ratio = long_ms / short_ms
-    print(f"short {short_ms:.1f} ms, {settings.max_query_chars} characters {long_ms:.1f} ms")
+    print(f"CPU: short {short_ms:.1f} ms, {settings.max_query_chars} characters {long_ms:.1f} ms")
     assert ratio <= 3.0, f"a 500-character question costs {ratio:.1f}x a short one"
 
 
