@@ -454,11 +454,6 @@ def test_overload_is_refused_at_once_with_retry_after(engine, settings):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="peak 1032 MiB after the merge that added the border languages, exports and "
-    "stemmer to the server (was under 1 GB on the hardening branch); to bring back down",
-    strict=False,
-)
 def test_rss_stays_under_1_gb_through_a_flood_of_long_questions(engine, settings):
     """Issue 15: at c=32, 500-character questions drove RSS from 680 MB to 1.2 GB, never
     released. Default settings; every question new (the cache never answers)."""
