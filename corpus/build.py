@@ -3,12 +3,22 @@
 Inputs live in one source folder (reviewed data, all checked in):
   *.zh-Hant.txt          the plan as supplied
   errata.json            mojibake spans and their reviewed corrections
-  agencies.json          the agency registry (zh-Hant, English, abbreviations, aliases)
+  zh-Hant-corrections.json  Simplified forms left in the Traditional text, each fixed with
+                         its count and reason, and the spans of correct Traditional that
+                         OpenCC's s2tw would still change (了解)
+  agencies.json          the agency registry (zh-Hant, English, abbreviations, aliases,
+                         names that resolve only typed alone, and a note on each name
+                         that is not the agency's own: a local bureau, a former name)
   translation.en.jsonl   the project's unofficial English, one line per passage or title
   glossary.json          one English term per Chinese term, checked against the translation
+  synonyms.json          words people type for the plan's wording (query side), each
+                         leading to wording the plan uses, with its reason
   questions.jsonl        plain-language questions each passage answers (a search aid,
                          written from the passages, never from the evaluation set)
-The build is deterministic: the same inputs give byte-identical outputs.
+The build is deterministic: the same inputs give byte-identical outputs. It fails if the
+published Traditional text (plan, titles, citations, registry names) holds a character
+that s2tw would change outside the listed exemptions, if an agency tag spells a name
+otherwise than the registry does, or if two agencies share a name once normalised.
 """
 
 from __future__ import annotations
@@ -21,11 +31,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.clean import clean, load_errata
+from corpus.clean import Exemption, clean, load_corrections, load_errata
 from corpus.glossary import load_glossary, missing_terms
 from corpus.models import Agency, AgencyRef, Passage, PathStep, Text, json_schemas
+from corpus.names import name_key
 from corpus.parse import Node, parse, passages
-from corpus.scripts import to_simplified
+from corpus.scripts import simplified_leftovers, to_simplified
+from corpus.synonyms import check_synonyms, load_synonyms
 
 SOURCE_DIR = Path(__file__).parent / "source"
 DATA_DIR = Path(__file__).parent / "data"
@@ -80,14 +92,17 @@ def _chapter_label(node: Node) -> tuple[str, str]:
 
 
 def citation(node: Node) -> tuple[str, str]:
-    """Traditional and English: ('第二部分（一）2.（2）第3項', 'Part II (1) 2. (2), bullet 3')."""
+    """Traditional and English: ('第二部分（一）2.（2）第3項', 'Part II (i) 2. (2), bullet 3').
+
+    English keeps the Chinese levels apart as official translations do: a section （一）
+    is a lower-case Roman (i), a numbered measure （2） stays (2)."""
     if node.id == "0":
         return "序言", "Preamble"
     numbers = node.id.split(".")
     zh, en = _chapter_label(node)
     if len(numbers) > 1:
         zh += f"（{CN_ORDINAL[int(numbers[1])]}）"
-        en += f" ({numbers[1]})"
+        en += f" ({ROMAN[int(numbers[1])].lower()})"
     if len(numbers) > 2:
         zh += f"{numbers[2]}."
         en += f" {numbers[2]}."
@@ -110,7 +125,8 @@ class _Assembler:
 
     def __init__(self, translations: dict, registry: list[Agency]) -> None:
         self.translations = translations
-        self.by_name = {a.zh_hans: a for a in registry}
+        self.by_name = {a.zh_hant: a for a in registry}
+        self.by_simplified = {a.zh_hans: a for a in registry}
         self.problems: list[str] = []
 
     def english(self, key: str, zh_hans: str) -> str:
@@ -144,8 +160,13 @@ class _Assembler:
     def agencies(self, names: tuple[str, ...], where: str) -> list[AgencyRef]:
         refs = []
         for name in names:
-            agency = self.by_name.get(to_simplified(name))
-            if agency is None:
+            agency = self.by_name.get(name)
+            near = self.by_simplified.get(to_simplified(name))
+            if agency is None and near is not None:
+                self.problems.append(
+                    f"{where}: agency tag {name!r} is spelt {near.zh_hant!r} in the registry"
+                )
+            elif agency is None:
                 self.problems.append(f"{where}: agency {name!r} is not in the registry")
             else:
                 refs.append(agency.ref())
@@ -172,11 +193,15 @@ class _Assembler:
 def assemble(source_dir: Path) -> Corpus:
     """Pure core of the build: read inputs, clean, parse, translate, resolve, validate."""
     raw = source_file(source_dir).read_text(encoding="utf-8")
-    text = clean(raw, load_errata(source_dir / "errata.json"))
+    corrections, exemptions = load_corrections(source_dir / "zh-Hant-corrections.json")
+    text = clean(raw, load_errata(source_dir / "errata.json"), corrections)
     nodes = parse(text)
     registry = load_registry(source_dir / "agencies.json")
     assembler = _Assembler(load_translations(source_dir / "translation.en.jsonl"), registry)
     built = [assembler.passage(node) for node in passages(nodes)]
+    assembler.problems += check_traditional(text, built, registry, exemptions)
+    assembler.problems += check_registry(registry)
+    assembler.problems += check_synonyms(load_synonyms(source_dir / "synonyms.json"), built)
 
     glossary = load_glossary(source_dir / "glossary.json")
     for p in built:
@@ -193,6 +218,44 @@ def assemble(source_dir: Path) -> Corpus:
     if assembler.problems:
         raise BuildError("corpus build failed:\n" + "\n".join(assembler.problems))
     return Corpus(built, registry, text, input_hash(source_dir), questions)
+
+
+def check_traditional(
+    text: str, built: list[Passage], registry: list[Agency], exemptions: list[Exemption]
+) -> list[str]:
+    """The published zh-Hant is Traditional throughout: s2tw would change nothing in the
+    plan, its citations or the registry's names, apart from the reviewed exemptions, each
+    found as often as it was reviewed for."""
+    spans = [e.span for e in exemptions]
+    problems = [f"plan.zh-Hant.txt {p}" for p in simplified_leftovers(text, spans)]
+    others = [*(p.citation.zh_hant for p in built), *(a.zh_hant for a in registry)]
+    problems += [f"citation or agency name {p}" for p in simplified_leftovers("\n".join(others))]
+    for e in exemptions:
+        if text.count(e.span) != e.count:
+            problems.append(
+                f"s2tw exemption {e.span!r}: reviewed for {e.count} places, "
+                f"found {text.count(e.span)}"
+            )
+    return problems
+
+
+def check_registry(registry: list[Agency]) -> list[str]:
+    """Every name, once normalised (corpus/names.py), leads to one agency only, and every
+    note explains a name the agency has."""
+    problems, owner = [], {}
+    for a in registry:
+        for name in a.names():
+            key = name_key(name)
+            if not key:
+                problems.append(f"agencies.json: {a.id}: name {name!r} is empty once normalised")
+            elif owner.setdefault(key, a.id) != a.id:
+                problems.append(f"agencies.json: {name!r} ({a.id}) is also a name of {owner[key]}")
+        problems += [
+            f"agencies.json: {a.id}: note on {n!r}, which is not one of its names"
+            for n in a.notes
+            if n not in a.names()
+        ]
+    return problems
 
 
 def load_questions_source(path: Path) -> dict[str, dict[str, list[str]]]:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["principle", "goal", "measure", "bullet", "guarantee"]
+Role = Literal["lead", "cooperating"]
 Script = Literal["zh-Hant", "zh-Hans", "en"]
 SCRIPTS: tuple[Script, ...] = ("zh-Hant", "zh-Hans", "en")
 UNOFFICIAL_EN = (
@@ -55,8 +56,31 @@ class Agency(AgencyRef):
     )
     abbreviations: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(
-        default_factory=list, description="other names in any script or language"
+        default_factory=list,
+        description="other names in any script or language, found inside a question too",
     )
+    exact_aliases: list[str] = Field(
+        default_factory=list,
+        description="names that resolve only typed alone: inside a sentence they are part "
+        "of other words (民委 in 村民委员会, 'justice' in 'criminal justice')",
+    )
+    notes: dict[str, str] = Field(
+        default_factory=dict,
+        description="why a name that is not the agency's own resolves to it: a local bureau, "
+        "a former name, a body under it",
+    )
+
+    def names(self) -> list[str]:
+        """Every name that resolves to this agency."""
+        return [
+            self.id,
+            self.zh_hant,
+            self.zh_hans,
+            self.en,
+            *self.abbreviations,
+            *self.aliases,
+            *self.exact_aliases,
+        ]
 
     def ref(self) -> AgencyRef:
         return AgencyRef.model_validate(self.model_dump(by_alias=True, include=_REF_FIELDS))
@@ -83,6 +107,14 @@ class Passage(BaseModel):
         default_factory=lambda: {"en": UNOFFICIAL_EN},
         description="status of each non-source script's text",
     )
+
+    def role_of(self, agency_id: str) -> Role | None:
+        """The one definition of an agency's role in a passage: lead before cooperating."""
+        if any(a.id == agency_id for a in self.lead_agencies):
+            return "lead"
+        if any(a.id == agency_id for a in self.cooperating_agencies):
+            return "cooperating"
+        return None
 
 
 def json_schemas() -> dict[str, dict]:

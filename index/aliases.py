@@ -1,4 +1,9 @@
-"""Agency names in any script or language: resolve one name, or find those a question names."""
+"""Agency names in any script or language: resolve one name, or find those a question names.
+
+Both go through the one normalisation of corpus/names.py (width, script, apostrophes,
+punctuation, case), so `/agencies/{name}/passages`, the `agency` filter and question
+analysis agree on every name of the registry (corpus/source/agencies.json).
+"""
 
 from __future__ import annotations
 
@@ -6,59 +11,95 @@ import re
 from dataclasses import dataclass
 
 from corpus.models import Agency
-from corpus.scripts import to_simplified
-from index.text import normalize
+from corpus.names import name_key
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Where a place name ends before a local bureau's name: 北京市|公安局, 朝阳区|民政局.
+_PLACE_END = "省市区县州盟旗镇乡"
 
 
 @dataclass(frozen=True)
 class AliasTable:
-    """Every way of naming each agency, precompiled once."""
+    """Every way of naming each agency, precompiled once. A name with a note in the
+    registry (a local bureau, an officer, a body under the agency: 民警, 救助站) is not the
+    agency's own: it tags the agency, but a search does not add the agency's own name for it
+    (the question is about that person's work, not about every clause of the ministry)."""
 
     agencies: tuple[Agency, ...]
-    exact: dict[str, str]  # casefolded simplified name -> agency id
-    latin: tuple[tuple[re.Pattern, str], ...]
-    chinese: tuple[tuple[str, str], ...]  # (simplified name, id), longest first
+    exact: dict[str, str]  # normalised name -> agency id
+    chinese: tuple[tuple[str, str, bool], ...]  # (normalised name, id, own), longest first
+    latin: tuple[tuple[re.Pattern, str, bool], ...]  # longest first
+    abbreviations: tuple[tuple[re.Pattern, str, bool], ...]
 
     @classmethod
     def from_registry(cls, agencies: list[Agency]) -> AliasTable:
         exact: dict[str, str] = {}
-        latin: list[tuple[re.Pattern, str]] = []
-        chinese: list[tuple[str, str]] = []
+        chinese: list[tuple[str, str, bool]] = []
+        latin: list[tuple[str, str, bool]] = []
+        abbreviations: list[tuple[re.Pattern, str, bool]] = []
         for a in agencies:
-            names = [a.id, a.zh_hant, a.zh_hans, a.en, *a.abbreviations, *a.aliases]
-            for name in names:
-                exact.setdefault(_key(name), a.id)
-            for name in [a.zh_hans, *a.aliases]:
-                if re.search(r"[\u4e00-\u9fff]", name):
-                    chinese.append((to_simplified(name), a.id))
-            for name in [a.en, *a.aliases]:
-                if not re.search(r"[\u4e00-\u9fff]", name):
-                    pattern = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
-                    latin.append((pattern, a.id))
-            for abbr in a.abbreviations:  # case-sensitive: 'MOE', not 'moe'
-                latin.append((re.compile(rf"\b{re.escape(abbr)}\b"), a.id))
-        chinese.sort(key=lambda item: -len(item[0]))
-        return cls(tuple(agencies), exact, tuple(latin), tuple(chinese))
+            for name in a.names():
+                exact.setdefault(name_key(name), a.id)
+            for name in [a.zh_hans, a.en, *a.aliases]:
+                entry = (name_key(name), a.id, name not in a.notes)
+                (chinese if _CJK.search(name) else latin).append(entry)
+            for abbr in a.abbreviations:
+                # plural=True: a possessive (MPS's) loses its apostrophe in name_key
+                abbreviations.append(
+                    (_word(name_key(abbr), plural=True), a.id, abbr not in a.notes)
+                )
+        chinese = sorted(set(chinese), key=lambda item: (-len(item[0]), item))
+        latin = sorted(set(latin), key=lambda item: (-len(item[0]), item))
+        return cls(
+            tuple(agencies),
+            exact,
+            tuple(chinese),
+            tuple((_word(name, plural=True), i, own) for name, i, own in latin),
+            tuple(abbreviations),
+        )
 
     def resolve(self, name: str) -> Agency | None:
-        """An agency by id, Chinese name in either script, English name or alias."""
-        agency_id = self.exact.get(_key(name))
+        """An agency by id, Chinese name in either script, English name, abbreviation or
+        alias; a local bureau's name may carry its place (上海市民政局, 朝阳区公安分局)."""
+        key = name_key(name)
+        unplaced = [
+            key[cut + 1 :]
+            for cut, char in enumerate(key[:-1])
+            if char in _PLACE_END and _CJK.match(key[cut + 1])
+        ]
+        agency_id = next((self.exact[k] for k in [key, *unplaced] if k in self.exact), None)
         return next((a for a in self.agencies if a.id == agency_id), None)
 
-    def mentioned(self, text: str) -> list[Agency]:
-        """Agencies a question names, in registry order."""
-        found: set[str] = set()
-        simplified = to_simplified(normalize(text))
-        remaining = simplified
-        for name, agency_id in self.chinese:
+    def mentioned(self, text: str, *, own_names_only: bool = False) -> list[Agency]:
+        """Agencies a question names, in registry order (only those it names by one of their
+        own names, with ``own_names_only``)."""
+        found = self._find(text)
+        return [a for a in self.agencies if a.id in found and (found[a.id] or not own_names_only)]
+
+    def _find(self, text: str) -> dict[str, bool]:
+        """Agency id -> named by one of its own names. The longest name is taken first and
+        used up (公安机关 is not also 公安; 国家铁路局 is not also 铁路局); abbreviations count
+        when typed with at least two capitals (MOE, MoE, not 'moe' or the name 'Mara')."""
+        found: dict[str, bool] = {}
+        remaining = name_key(text)
+        for name, agency_id, own in self.chinese:
             if name in remaining:
-                found.add(agency_id)
-                remaining = remaining.replace(name, " ")  # 公安机关 is not also 公安
-        for pattern, agency_id in self.latin:
-            if pattern.search(simplified):
-                found.add(agency_id)
-        return [a for a in self.agencies if a.id in found]
+                found[agency_id] = found.get(agency_id, False) or own
+                remaining = remaining.replace(name, " ")
+        for pattern, agency_id, own in self.latin:
+            if pattern.search(remaining):
+                found[agency_id] = found.get(agency_id, False) or own
+                remaining = pattern.sub(" ", remaining)
+        cased = name_key(text, casefold=False)
+        for pattern, agency_id, own in self.abbreviations:
+            typed = (m.group() for m in pattern.finditer(cased))
+            if any(sum(c.isupper() for c in word) >= 2 for word in typed):
+                found[agency_id] = found.get(agency_id, False) or own
+        return found
 
 
-def _key(name: str) -> str:
-    return to_simplified(normalize(name)).casefold()
+def _word(name: str, *, plural: bool = False) -> re.Pattern:
+    """A Latin name as a whole word (not inside another, also next to Chinese characters,
+    where \\b sees no boundary); names may take a plural s; case-insensitive."""
+    tail = "s?" if plural else ""
+    return re.compile(rf"(?<![a-z0-9]){re.escape(name)}{tail}(?![a-z0-9])", re.IGNORECASE)

@@ -25,8 +25,8 @@ import faiss
 import numpy as np
 
 from corpus.models import Agency, Passage
-from index.convert_e5 import sha256_file, swap_in
-from index.text import add_user_words, sentence_spans, tokenize_en, tokenize_zh
+from index.model.folder import sha256_file, swap_in
+from index.text import ANALYSIS, Analysis, add_user_words, sentence_spans
 
 FORMAT = 3
 VIEW_KINDS = ("doc-zh", "doc-en", "sent-zh", "sent-en", "ask-zh", "ask-en")
@@ -100,7 +100,9 @@ def load_background(path: Path = BACKGROUND) -> list[str]:
 
 
 def keyword_docs(
-    passages: list[Passage], questions: dict[str, dict[str, list[str]]] | None = None
+    passages: list[Passage],
+    questions: dict[str, dict[str, list[str]]] | None = None,
+    analysis: Analysis = ANALYSIS,
 ) -> tuple[list[list[str]], list[list[str]]]:
     """BM25 documents: the text, the names of its agencies (so a question naming an
     agency, or an alias expanded at query time, finds its clauses) and the plain-language
@@ -111,8 +113,8 @@ def keyword_docs(
         asked = (questions or {}).get(p.id, {})
         zh_parts = [p.text.zh_hans, *(a.zh_hans for a in agencies), *asked.get("zh-Hans", [])]
         en_parts = [p.text.en, *(a.en for a in agencies), *asked.get("en", [])]
-        zh.append(tokenize_zh(" ".join(zh_parts)))
-        en.append(tokenize_en(" ".join(en_parts)))
+        zh.append(analysis.zh(" ".join(zh_parts)))
+        en.append(analysis.en(" ".join(en_parts)))
     return zh, en
 
 
@@ -196,6 +198,7 @@ def build_index(
             "format": FORMAT,
             "model": {"dir": model_dir.name, "fingerprint": model_fingerprint(model_dir)},
             "corpus_sha256": corpus_sha256,
+            "analysis": ANALYSIS.fingerprint(),
             "passages": len(passages),
             "views": {k: sum(v.kind == k for v in views) for k in VIEW_KINDS},
             "background": len(background),
@@ -266,10 +269,15 @@ def load_index(
             "the index was built from another corpus (corpus hash differs); "
             "rebuild with `atp index build`"
         )
+    if manifest.get("analysis") != ANALYSIS.fingerprint():
+        raise IndexStaleError(
+            "the index's keyword tokens were made by another text analysis (stemmer or "
+            "spelling folding differ); rebuild with `atp index build`"
+        )
     fingerprint = model_fingerprint(model_dir)
     if fingerprint == "unknown" and manifest["model"]["fingerprint"] != fingerprint:
         # no model to compare with: rebuilding the index would not help, building the model does
-        from index.convert_e5 import BUILD_HINT, ModelMissingError
+        from index.model.folder import BUILD_HINT, ModelMissingError
 
         state = "does not exist" if not model_dir.exists() else "has no atp_model.json"
         raise ModelMissingError(

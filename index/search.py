@@ -6,25 +6,26 @@ and filters apply before the cut to k: a filter never empties a page that has ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
-from corpus.models import Agency, Passage
+from corpus.models import SCRIPTS, Agency, Kind, Passage
 from corpus.scripts import to_simplified
 from index.aliases import AliasTable
 from index.artifacts import VIEW_KINDS, LoadedIndex
 from index.batcher import MicroBatcher
-from index.text import detect_script, normalize, sentence_spans, tokenize_en, tokenize_zh
+from index.language import detect_language
+from index.roles import RoleFilter, RoleTable
+from index.text import ANALYSIS, Analysis, normalize, sentence_spans, tokenize_en
 
 Mode = Literal["hybrid", "dense", "keyword"]
-Role = Literal["lead", "cooperating", "any"]
-MODES: tuple[str, ...] = ("hybrid", "dense", "keyword")
-ROLES: tuple[str, ...] = ("lead", "cooperating", "any")
-KINDS: tuple[str, ...] = ("principle", "goal", "measure", "bullet", "guarantee")
-LANGS: tuple[str, ...] = ("auto", "zh-Hans", "zh-Hant", "en")
+Fusion = Literal["minmax", "rrf"]
+Lang = Literal["auto", "zh-Hans", "zh-Hant", "en", "vi", "my", "lo", "th", "km", "ko", "ru", "mn"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+LANGS: tuple[Lang, ...] = get_args(Lang)
 RRF_K = 60  # the constant of Cormack et al.; robust without tuning
 HYBRID_WEIGHTS = [1.0, 0.3, 0.3]  # dense, zh BM25, en BM25: chosen on the dev split only
 
@@ -53,26 +54,14 @@ def fuse_minmax(signals: list[np.ndarray], weights: list[float]) -> np.ndarray:
 @dataclass(frozen=True)
 class Filters:
     agency: str | None = None  # agency id
-    role: Role = "any"
-    kind: str | None = None
-
-    def mask(self, passages: list[Passage]) -> np.ndarray:
-        keep = np.ones(len(passages), dtype=bool)
-        for i, p in enumerate(passages):
-            if self.kind and p.kind != self.kind:
-                keep[i] = False
-            if self.agency:
-                lead = any(a.id == self.agency for a in p.lead_agencies)
-                coop = any(a.id == self.agency for a in p.cooperating_agencies)
-                role_ok = {"lead": lead, "cooperating": coop, "any": lead or coop}[self.role]
-                keep[i] = keep[i] and role_ok
-        return keep
+    role: RoleFilter = "any"
+    kind: Kind | None = None
 
 
 @dataclass(frozen=True)
 class QueryAnalysis:
     text: str  # normalised
-    lang: str  # detected or given: zh-Hans | zh-Hant | en | mixed
+    lang: str  # detected or given: zh-Hans | zh-Hant | en | mixed | a border language
     agencies: tuple[Agency, ...]
     zh_tokens: tuple[str, ...]
     en_tokens: tuple[str, ...]
@@ -95,7 +84,6 @@ class SearchResult:
     top_dense: float = 0.0  # best dense score over all passages
     top_background: float = -1.0  # best cosine to everyday off-topic questions
     top_keyword: float = 0.0  # best BM25 score in the question's own language (zh or en)
-    extra: dict = field(default_factory=dict)
 
 
 class Searcher:
@@ -109,16 +97,21 @@ class Searcher:
         encoder,
         *,
         cache_size: int = 2048,
-        fusion: str = "minmax",
-        dense_simplify: bool = True,
+        analysis: Analysis = ANALYSIS,
     ) -> None:
         self.passages = passages
+        self.analysis = analysis  # as the index was built with (eval/ablation.py varies it)
         self.by_id = {p.id: i for i, p in enumerate(passages)}
         self.aliases = AliasTable.from_registry(agencies)
+        self.roles = RoleTable.from_passages(passages)
         self.index = index
         self.encoder = encoder
-        self.fusion = fusion
-        self.dense_simplify = dense_simplify
+        self._kinds = np.array([p.kind for p in passages])
+        # sentence spans of every passage in every script, cut once: highlights read them
+        self.spans: list[dict[str, list[tuple[int, int]]]] = [
+            {script: sentence_spans(p.text.get(script), script) for script in SCRIPTS}
+            for p in passages
+        ]
         self._view_passage = np.array([v.passage for v in index.views], dtype=np.int64)
         self._view_kind = np.array([v.kind for v in index.views])
         self._view_sentence = np.array([v.sentence for v in index.views], dtype=np.int64)
@@ -126,15 +119,21 @@ class Searcher:
         self._encode = lru_cache(maxsize=cache_size)(self._batcher.encode)
 
     # -- query side -------------------------------------------------------------
-    def analyse(self, q: str, lang: str = "auto") -> QueryAnalysis:
+    def analyse(self, q: str, lang: Lang = "auto") -> QueryAnalysis:
+        if lang not in LANGS:
+            raise ValueError(f"unknown lang {lang!r}; one of {LANGS}")
         text = normalize(q)
-        detected = detect_script(text) if lang == "auto" else lang
+        detected = detect_language(text) if lang == "auto" else lang
         agencies = tuple(self.aliases.mentioned(text))
-        zh = tokenize_zh(text) if detected != "en" else []
-        en = tokenize_en(text)
-        for a in agencies:  # alias expansion across languages
-            zh += tokenize_zh(a.zh_hans)
-            en += tokenize_en(a.en)
+        zh = self.analysis.query_zh(text) if detected in ("zh-Hans", "zh-Hant", "mixed") else []
+        en = (
+            self.analysis.query_en(text)
+            if detected in ("en", "mixed", "zh-Hans", "zh-Hant")
+            else []
+        )
+        for a in self.aliases.mentioned(text, own_names_only=True):  # across languages
+            zh += self.analysis.zh(a.zh_hans)
+            en += self.analysis.en(a.en)
         return QueryAnalysis(text, detected, agencies, tuple(zh), tuple(en))
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
@@ -144,8 +143,7 @@ class Searcher:
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_query(self, query: QueryAnalysis) -> np.ndarray:
-        text = to_simplified(query.text) if self.dense_simplify else query.text
-        return self._encode(text)
+        return self._encode(to_simplified(query.text))
 
     # -- signals ----------------------------------------------------------------
     def dense_scores(
@@ -188,11 +186,16 @@ class Searcher:
         q: str,
         *,
         k: int = 10,
-        mode: str = "hybrid",
-        lang: str = "auto",
+        mode: Mode = "hybrid",
+        lang: Lang = "auto",
         filters: Filters = Filters(),
         view_kinds: tuple[str, ...] = VIEW_KINDS,
+        fusion: Fusion = "minmax",
     ) -> SearchResult:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
+        if fusion not in get_args(Fusion):
+            raise ValueError(f"unknown fusion {fusion!r}")
         query = self.analyse(q, lang)
         n = len(self.passages)
         dense = np.zeros(n, dtype=np.float32)
@@ -209,11 +212,11 @@ class Searcher:
             fused = dense.astype(np.float64)
         elif mode == "keyword":
             fused = fuse_rrf([zh_kw, en_kw])
-        elif self.fusion == "rrf":
+        elif fusion == "rrf":
             fused = fuse_rrf([np.clip(dense, 1e-6, None), zh_kw, en_kw])
         else:
             fused = fuse_minmax([dense, zh_kw, en_kw], HYBRID_WEIGHTS)
-        mask = filters.mask(self.passages)
+        mask = self.mask(filters)
         retrieved = mask & (fused > 0) if mode == "keyword" else mask  # BM25 0 = no match
         order = [i for i in np.argsort(-fused, kind="stable") if retrieved[i]][:k]
         hits = [
@@ -236,6 +239,15 @@ class Searcher:
             top_keyword=float(own.max()) if n else 0.0,
         )
 
+    def mask(self, filters: Filters) -> np.ndarray:
+        """Passages a search may return under these filters."""
+        keep = np.ones(len(self.passages), dtype=bool)
+        if filters.kind:
+            keep &= self._kinds == filters.kind
+        if filters.agency:
+            keep &= self.roles.mask(filters.agency, filters.role)
+        return keep
+
     def background_score(self, qvec: np.ndarray) -> float:
         """How much the question looks like everyday questions on other topics."""
         if self.index.background.ntotal == 0:
@@ -249,12 +261,9 @@ class Searcher:
         """Span of the best-matching sentence in each script."""
         p = self.passages[i]
         out: dict[str, list[tuple[int, int]]] = {}
-        for script, text, lang in (
-            ("zh-Hans", p.text.zh_hans, "zh"),
-            ("zh-Hant", p.text.zh_hant, "zh"),
-            ("en", p.text.en, "en"),
-        ):
-            spans = sentence_spans(text, script)
+        for script in SCRIPTS:
+            text, spans = p.text.get(script), self.spans[i][script]
+            lang = "en" if script == "en" else "zh"
             pick = int(sentence[lang][i]) if lang in sentence else -1
             if len(spans) == 1:
                 pick = 0

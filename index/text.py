@@ -4,21 +4,27 @@ sentence splitting with character spans, and tokenisation for BM25."""
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 import jieba
+import Stemmer
+from breame.spelling import get_american_spelling
 
 from corpus.scripts import to_simplified
+from corpus.synonyms import load_synonyms
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]")
 _ZH_SENTENCE = re.compile(r"[^。！？；]+[。！？；]?")
 _EN_SENTENCE = re.compile(r"\S.*?(?:[.!?;](?=\s|$)|$)", re.S)
-_EN_TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+_EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # women's one word; anti-trafficking two
 _ZH_TOKEN = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 EN_STOPWORDS = frozenset(
     [
@@ -189,14 +195,94 @@ def tokenize_zh(text: str) -> list[str]:
     return tokens + chars
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """How text becomes BM25 tokens, the same for passages and questions, plus the
+    synonyms a question adds (corpus/source/synonyms.json: what people type -> the plan's
+    wording). The switches exist so the evaluation can measure each part (eval/ablation.py);
+    the search uses them all."""
+
+    stem: bool = True  # Snowball English (PyStemmer): trafficked, trafficking -> traffick
+    spelling: bool = True  # British -> American (breame): labour -> labor, counselling
+    synonyms: bool = True
+
+    def en(self, text: str) -> list[str]:
+        """English words, lower case, hyphenated words split, stop words out, spelling
+        folded and stemmed."""
+        text = _APOSTROPHE.sub("'", normalize(text).lower())
+        words = [w for w in _EN_TOKEN.findall(text) if w not in EN_STOPWORDS]
+        if self.spelling:
+            words = [get_american_spelling(w) for w in words]
+        return [_stem(w) for w in words] if self.stem else words
+
+    def zh(self, text: str) -> list[str]:
+        return tokenize_zh(text)
+
+    def query_en(self, text: str) -> list[str]:
+        """A question's tokens plus the plan's wording for what it typed, where it lacks it."""
+        tokens = self.en(text)
+        if self.synonyms:
+            typed = [plan for words, plan in _synonyms(self, "en") if _has_phrase(tokens, words)]
+            tokens += _missing(tokens, typed)
+        return tokens
+
+    def query_zh(self, text: str) -> list[str]:
+        tokens = self.zh(text)
+        if self.synonyms:
+            simplified = to_simplified(normalize(text))
+            typed = [plan for words, plan in _synonyms(self, "zh") if words[0] in simplified]
+            tokens += _missing(tokens, typed)
+        return tokens
+
+    def fingerprint(self) -> str:
+        """Changes whenever passages would be tokenised differently: an index built with
+        another analysis is stale."""
+        versions = f"PyStemmer {version('PyStemmer')} breame {version('breame')}"
+        return f"{self.stem}/{self.spelling}; {versions}"
+
+
+ANALYSIS = Analysis()
+
+
 def tokenize_en(text: str) -> list[str]:
-    """Lower-case words without stop words, crudely stemmed (trafficked -> traffick)."""
-    words = _EN_TOKEN.findall(normalize(text).lower())
-    return [_stem(w) for w in words if w not in EN_STOPWORDS]
+    """English BM25 tokens as the index has them (ANALYSIS.en)."""
+    return ANALYSIS.en(text)
+
+
+_APOSTROPHE = re.compile(r"[’‘ʼ`´′]")
+_STEMMERS = threading.local()  # a PyStemmer stemmer is not thread-safe: one per thread
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "ers", "er", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = Stemmer.Stemmer("english")
+    return stemmer.stemWord(word)
+
+
+@lru_cache(maxsize=8)
+def _synonyms(analysis: Analysis, lang: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """(what people type, as tokens, or as the zh string itself; the plan's tokens)."""
+    table = []
+    for s in load_synonyms():
+        if s.lang == lang:
+            tokenize = analysis.en if lang == "en" else analysis.zh
+            for typed in s.typed:
+                words = tuple(analysis.en(typed)) if lang == "en" else (typed,)
+                table.append((words, tuple(tokenize(s.plan))))
+    return tuple(table)
+
+
+def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return n > 0 and any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+
+
+def _missing(tokens: list[str], plans: list[tuple[str, ...]]) -> list[str]:
+    """The plan's tokens a question lacks, each once."""
+    have, out = set(tokens), []
+    for token in (t for plan in plans for t in plan):
+        if token not in have:
+            have.add(token)
+            out.append(token)
+    return out

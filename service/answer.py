@@ -2,29 +2,49 @@
 
 Template-based on purpose: every word of substance comes from the plan (or the project's
 translation of it); nothing is generated, so an answer can never say what the plan does not.
+The templates are data, one phrasebook per answer language (service/phrases/*.json).
+Questions in a language the plan has no text in (vi, my, lo, th, km, ko, ru, mn) get the
+answer's own words in that language and the clause quoted in English (the project's
+unofficial translation) with the Chinese original beside it.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-from corpus.models import AgencyRef, Passage
+from corpus.models import SCRIPTS, Agency, AgencyRef
+from index.roles import RoleFilter
 from index.search import Hit, SearchResult
+from service.facts import MONTHS, PlanFacts
+from service.intent import Fact, Gap, Intent
 
-NO_ANSWER = {
-    "zh-Hans": "《行动计划》似乎没有涉及这个问题。下面是最接近的条款，仅供参考。",
-    "zh-Hant": "《行動計劃》似乎沒有涉及這個問題。下面是最接近的條款，僅供參考。",
-    "en": "The Action Plan does not seem to cover this question. "
-    "The nearest clauses are shown below for reference.",
-}
-NOTICE = {
-    "zh-Hans": "答案摘自《中国反对拐卖人口行动计划（2021—2030年）》原文；请以所引条款为准。",
-    "zh-Hant": "答案摘自《中國反對拐賣人口行動計劃（2021—2030年）》原文；請以所引條款為準。",
-    "en": "Built from the Action Plan's text; the English is the project's unofficial "
-    "translation and the cited Chinese clauses are authoritative.",
-}
+PHRASES = Path(__file__).parent / "phrases"
 SEE_ALSO_RATIO = 0.97  # a second clause nearly as close as the first is worth citing too
+OBLIGATIONS_CITED = 3  # passages quoted in an obligations answer; the full list is linked
+CLAUSE_ENDS = {"en": (".", "?", "!"), "zh": ("。", "？", "！")}
+
+
+@cache
+def phrases(lang: str) -> dict[str, str]:
+    """The phrasebook of an answer language (loaded once)."""
+    return json.loads((PHRASES / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def answer_languages() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in PHRASES.glob("*.json")))
+
+
+def text_script(lang: str) -> str:
+    """The script the plan is quoted in for an answer language: its own, or English."""
+    return lang if lang in SCRIPTS else "en"
+
+
+NO_ANSWER = {lang: phrases(lang)["no_answer"] for lang in SCRIPTS}
+NOTICE = {lang: phrases(lang)["notice"] for lang in SCRIPTS}
 
 
 @dataclass(frozen=True)
@@ -32,14 +52,39 @@ class Answer:
     text: str
     lang: str
     answered: bool
-    citations: list[str]
+    citations: list[str]  # the passages that answer, best first
     hits: list[Hit]
+    intent: Intent = "clause"
+    related: tuple[str, ...] = ()  # passages shown for reference, never as the answer
+    full_list: str | None = None  # obligations: where the agency's whole list is
+    quote: dict[str, str] | None = None  # the best clause in English and Chinese (other langs)
 
 
-def _names(agencies: list[AgencyRef], script: str) -> str:
-    sep = ", " if script == "en" else "、"
-    key = {"zh-Hans": "zh_hans", "zh-Hant": "zh_hant", "en": "en"}[script]
-    return sep.join(getattr(a, key) for a in agencies)
+def _say(lang: str, key: str, **values: object) -> str:
+    return phrases(lang)[key].format(**values)
+
+
+def _join(lang: str, sentences: list[str]) -> str:
+    return phrases(lang)["sentence_sep"].join(s for s in sentences if s)
+
+
+def agency_name(agency: Agency | AgencyRef, lang: str) -> str:
+    """The agency as the answer names it: its own script, or English with the Chinese."""
+    if lang == "zh-Hans":
+        return agency.zh_hans
+    if lang == "zh-Hant":
+        return agency.zh_hant
+    if lang == "en":
+        return agency.en if agency.en.lower().startswith("the ") else "the " + agency.en
+    return f"{agency.en} ({agency.zh_hans})"
+
+
+def _names(agencies: list[AgencyRef], lang: str) -> str:
+    names = [agency_name(a, lang) for a in agencies]
+    book = phrases(lang)
+    if len(names) <= 1:
+        return "".join(names)
+    return book["list_sep"].join(names[:-1]) + book["list_and"] + names[-1]
 
 
 def _sentence(hit: Hit, script: str) -> str:
@@ -48,26 +93,56 @@ def _sentence(hit: Hit, script: str) -> str:
     return text[start:end].strip()
 
 
-def responsibility(passage: Passage, script: str) -> str:
-    """'Lead: A; cooperating: B.' in the answer's script; '' when the clause names none."""
-    lead, coop = passage.lead_agencies, passage.cooperating_agencies
-    if not lead:
-        return ""
-    if script == "en":
-        out = f"Lead: {_names(lead, script)}"
-        return out + (f"; cooperating: {_names(coop, script)}." if coop else ".")
-    lead_word = "負責" if script == "zh-Hant" else "负责"
-    out = f"由{_names(lead, script)}{lead_word}"
-    return out + (f"，{_names(coop, script)}配合。" if coop else "。")
-
-
 def _with_period(sentence: str, script: str) -> str:
     """End a clause cut from a list ('…;' or '…；') as a sentence of its own."""
     if script == "en":
         sentence = sentence.rstrip(";:, ")
-        return sentence if sentence.endswith((".", "?", "!")) else sentence + "."
+        return sentence if sentence.endswith(CLAUSE_ENDS["en"]) else sentence + "."
     sentence = sentence.rstrip("；：，、;:, ")
-    return sentence if sentence.endswith(("。", "？", "！")) else sentence + "。"
+    return sentence if sentence.endswith(CLAUSE_ENDS["zh"]) else sentence + "。"
+
+
+def _excerpt(hit: Hit, script: str, limit: int = 80) -> str:
+    sentence = _sentence(hit, script).rstrip("；;，,。.")
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+def _cite(hit: Hit, lang: str) -> str:
+    return hit.passage.citation.get(text_script(lang))
+
+
+def _quoted(hit: Hit, lang: str) -> tuple[str, dict[str, str] | None]:
+    """The best sentence as the answer quotes it, and the English + Chinese quote for
+    languages the plan has no text in."""
+    script = text_script(lang)
+    sentence = _with_period(_sentence(hit, script), script)
+    if script == lang:
+        return sentence, None
+    chinese = _with_period(_sentence(hit, "zh-Hans"), "zh-Hans")
+    book = phrases(lang)
+    quoted = f"“{sentence}” {book['unofficial']} {book['original'].format(zh=chinese)}"
+    return quoted, {"en": sentence, "zh-Hans": chinese}
+
+
+def duty(hit: Hit, lang: str) -> str:
+    """'Lead: A; cooperating: B.' in the answer's language; '' when the clause names none."""
+    lead, coop = hit.passage.lead_agencies, hit.passage.cooperating_agencies
+    if not lead:
+        return ""
+    if coop:
+        return _say(lang, "duty_lead_cooperating", lead=_names(lead, lang), coop=_names(coop, lang))
+    return _say(lang, "duty_lead", lead=_names(lead, lang))
+
+
+RULE_SIDES = ("zh", "en", "intl")
+
+
+def rule_side(lang: str) -> str:
+    """No-answer thresholds are per side: Chinese, English, and the border languages, whose
+    questions sit further from the plan's zh and en text (and have no BM25 of their own)."""
+    if lang in ("zh-Hans", "zh-Hant", "mixed"):
+        return "zh"
+    return "en" if lang == "en" else "intl"
 
 
 def coverage(result: SearchResult) -> float:
@@ -92,35 +167,119 @@ class NoAnswerRule:
         return coverage >= self.min_coverage or keyword >= self.keyword_evidence
 
 
-def compose_answer(result: SearchResult, script: str, rule: NoAnswerRule) -> Answer:
+# -- what the plan says ----------------------------------------------------------------------
+def compose_answer(result: SearchResult, lang: str, rule: NoAnswerRule) -> Answer:
     """One to three sentences from the best passages, or an honest 'not covered'."""
     hits = result.hits
     if not hits or not rule.covers(result):
-        return Answer(NO_ANSWER[script], script, False, [], hits)
+        return decline("off_topic", result, lang, rule)
     best = hits[0]
-    cite = best.passage.citation.get(script)
-    sentence = _with_period(_sentence(best, script), script)
-    if script == "en":
-        parts = [f"Under the Action Plan, {cite}: {sentence}"]
-    else:
-        parts = [
-            f"根据《行动计划》{cite}：{sentence}"
-            if script == "zh-Hans"
-            else f"根據《行動計劃》{cite}：{sentence}"
-        ]
-    duty = responsibility(best.passage, script)
-    if duty:
-        parts.append(duty)
+    sentence, quote = _quoted(best, lang)
+    parts = [_say(lang, "clause", cite=_cite(best, lang), sentence=sentence), duty(best, lang)]
     citations = [best.passage.id]
     if len(hits) > 1 and hits[1].score >= SEE_ALSO_RATIO * best.score:
-        second = hits[1].passage
-        citations.append(second.id)
-        parts.append(
-            f"See also {second.citation.en}."
-            if script == "en"
-            else f"另见{second.citation.get(script)}。"
-            if script == "zh-Hans"
-            else f"另見{second.citation.get(script)}。"
+        citations.append(hits[1].passage.id)
+        parts.append(_say(lang, "see_also", cite=_cite(hits[1], lang)))
+    return Answer(_join(lang, parts), lang, True, citations, hits, quote=quote)
+
+
+# -- who is responsible ----------------------------------------------------------------------
+def compose_responsibility(result: SearchResult, lang: str, rule: NoAnswerRule) -> Answer:
+    """The lead (and cooperating) agencies of the best matching task that names any."""
+    if not result.hits or not rule.covers(result):
+        return decline("off_topic", result, lang, rule)
+    tagged = [h for h in result.hits[:3] if h.passage.lead_agencies]
+    if not tagged:
+        return compose_answer(result, lang, rule)
+    best = tagged[0]
+    lead, coop = best.passage.lead_agencies, best.passage.cooperating_agencies
+    who = (
+        _say(lang, "led_by_with", lead=_names(lead, lang), coop=_names(coop, lang))
+        if coop
+        else _say(lang, "led_by", lead=_names(lead, lang))
+    )
+    sentence, quote = _quoted(best, lang)
+    clause = _say(lang, "clause", cite=_cite(best, lang), sentence=sentence)
+    text = _join(lang, [who, clause])
+    return Answer(text, lang, True, [best.passage.id], result.hits, "responsibility", quote=quote)
+
+
+# -- an agency's obligations -----------------------------------------------------------------
+def compose_obligations(
+    agency: Agency, role: RoleFilter, counts: tuple[int, int], hits: list[Hit], lang: str
+) -> Answer:
+    """How many passages the agency leads and cooperates on, in digits, and the ones most
+    relevant to the question (all naming it in the asked role), with the full list linked."""
+    lead, coop = counts
+    cited = hits[:OBLIGATIONS_CITED]
+    link = f"/agencies/{agency.id}/passages" + ("" if role == "any" else f"?role={role}")
+    script = text_script(lang)
+    items = [_say(lang, "item", cite=_cite(h, lang), excerpt=_excerpt(h, script)) for h in cited]
+    name = agency_name(agency, lang)
+    parts = [_say(lang, "obligations", agency=name, lead=lead, coop=coop)]
+    if items:
+        parts.append(_say(lang, f"relevant_{role}", items=phrases(lang)["item_sep"].join(items)))
+    elif role != "any":
+        parts.append(_say(lang, f"none_{role}"))
+    parts.append(_say(lang, "all_of_them", link=link))
+    return Answer(
+        _join(lang, parts),
+        lang,
+        True,
+        [h.passage.id for h in cited],
+        hits,
+        "obligations",
+        full_list=link,
+    )
+
+
+# -- facts about the plan --------------------------------------------------------------------
+def compose_fact(facts: PlanFacts, fact: Fact, lang: str) -> Answer:
+    """The fact asked for first, then the plan in one sentence (and its structure if asked)."""
+    book = phrases(lang)
+    start, end = facts.period
+    year, month, day = facts.date
+    date = book["date"].format(
+        year=year, month=month, day=day, month_name=MONTHS.split()[month - 1]
+    )
+    own = lang in SCRIPTS
+    title = facts.title[lang] if own else book["plan_title"]
+    issuer = facts.issuer[lang] if own else book["issuer_name"]
+    number = facts.document_number["zh-Hans" if lang != "zh-Hant" else lang]
+    values = {"start": start, "end": end, "date": date, "issuer": issuer, "number": number}
+    first = book.get(f"fact_{fact}", "").format(**values)
+    summary = book["fact_summary"].format(title=title, **values)
+    if lang == "en" and not summary.startswith("China's"):
+        summary = "The " + summary
+    sentences = [first, summary]
+    if fact in ("parts", "measure_count", "title"):
+        parts = [p.title[text_script(lang)] for p in facts.parts]
+        sentences.append(
+            book["fact_structure"].format(
+                n_parts=len(parts),
+                parts=book["list_sep"].join(parts),
+                areas=facts.areas,
+                measures=facts.measures,
+                bullets=facts.bullets,
+                safeguards=facts.safeguards,
+            )
         )
-    joiner = " " if script == "en" else ""
-    return Answer(joiner.join(parts), script, True, citations, hits)
+    return Answer(_join(lang, sentences), lang, True, [], [], "fact")
+
+
+# -- not in the plan -------------------------------------------------------------------------
+def decline(gap: Gap, result: SearchResult, lang: str, rule: NoAnswerRule) -> Answer:
+    """Say plainly that the plan does not answer this; where the nearest clause is on topic,
+    show it as related, never as the answer."""
+    book = phrases(lang)
+    if gap == "off_topic" or f"gap_{gap}" not in book:
+        return Answer(book["no_answer"], lang, False, [], result.hits, "out_of_scope")
+    parts = [book[f"gap_{gap}"]]
+    related: tuple[str, ...] = ()
+    if result.hits and rule.covers(result):
+        best = result.hits[0]
+        script = text_script(lang)
+        sentence = _with_period(_excerpt(best, script, limit=120), script)
+        parts.append(book["related"].format(cite=_cite(best, lang), sentence=sentence))
+        related = (best.passage.id,)
+    return Answer(_join(lang, parts), lang, False, [], result.hits, "out_of_scope", related)

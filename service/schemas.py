@@ -2,10 +2,66 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic_core import PydanticCustomError
 
 from corpus.models import Agency, AgencyRef, Passage
-from index.search import Hit, SearchResult
+from index.roles import RoleTable
+from index.search import Hit, Lang, SearchResult
+from service.errors import ErrorCode
+from service.intent import Intent
+from service.usecases import Reply
+
+# Not blank: a character that is not whitespace to Python (str.isspace: \x1c-\x1f, \x85 …)
+# nor to JSON Schema's ECMA regex (\ufeff), so the published pattern and the check agree.
+NONBLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
+_NONBLANK = re.compile(NONBLANK)
+
+
+def question_text(max_chars: int, field: str) -> Any:
+    """The type of a question or phrase: not blank, at most ``max_chars`` characters, valid
+    Unicode; each failure an ErrorCode with a message a person can act on, and the same
+    limits stated in the OpenAPI schema."""
+
+    def check(text: str) -> str:
+        if not _NONBLANK.search(text):
+            raise PydanticCustomError(
+                ErrorCode.EMPTY_QUERY, f"{field} is empty: type a question or a phrase"
+            )
+        if len(text) > max_chars:
+            raise PydanticCustomError(
+                ErrorCode.QUERY_TOO_LONG,
+                f"{field} has {len(text)} characters; the limit is {max_chars}: shorten it",
+            )
+        if not text.isascii():
+            try:  # JSON's "\ud800" escape decodes to a lone surrogate, which no UTF-8 can hold
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise PydanticCustomError(
+                    ErrorCode.INVALID_TEXT,
+                    f"{field} is not valid Unicode text (a lone surrogate at character "
+                    f"{exc.start + 1}): send it as UTF-8",
+                ) from None
+        return text
+
+    schema = {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": NONBLANK}
+    return Annotated[str, AfterValidator(check), WithJsonSchema(schema)]
+
+
+def ask_request(max_chars: int) -> type[BaseModel]:
+    """The /ask body, with the question limit of these settings."""
+    return create_model(
+        "AskRequest",
+        __config__=ConfigDict(extra="forbid"),
+        question=(
+            question_text(max_chars, "question"),
+            Field(description="the question, Chinese (either script) or English"),
+        ),
+        lang=(Lang, Field("auto", description="language of the answer; auto: the question's")),
+    )
 
 
 class Highlights(BaseModel):
@@ -45,13 +101,6 @@ class SearchResponse(BaseModel):
     results: list[SearchHit]
 
 
-class AskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    question: str = Field(description="the question, Chinese (either script) or English")
-    lang: str = Field("auto", description="auto, zh-Hans, zh-Hant or en")
-
-
 class Citation(BaseModel):
     id: str
     citation: str
@@ -60,10 +109,27 @@ class Citation(BaseModel):
 class AskResponse(BaseModel):
     answer: str
     lang: str
-    answered: bool = Field(description="false when the plan does not seem to cover it")
+    answered: bool = Field(description="false when the plan does not answer the question")
+    intent: Intent = Field(
+        description="the kind of answer given: obligations (what an agency leads or "
+        "cooperates on, with counts), responsibility (who leads), clause (what the plan "
+        "says), fact (about the plan itself) or out_of_scope (the plan does not answer it)"
+    )
     citations: list[str]
     citation_details: list[Citation]
     results: list[SearchHit]
+    related: list[Citation] = Field(
+        default_factory=list,
+        description="passages shown for reference with a decline; they do not answer it",
+    )
+    full_list: str | None = Field(
+        None, description="obligations: the path of the agency's whole list of passages"
+    )
+    quote: dict[str, str] | None = Field(
+        None,
+        description="for answers in a language the plan has no text in: the clause quoted "
+        'in English (the project\'s unofficial translation) and Chinese, {"en": …, "zh-Hans": …}',
+    )
     notice: str
     agencies: list[AgencyCounts] = Field(
         description="agencies the question names, with how many passages each leads and "
@@ -129,4 +195,27 @@ def search_response(
             filters=filters or {},
         ),
         results=[search_hit(rank, hit) for rank, hit in enumerate(result.hits, 1)],
+    )
+
+
+def agency_counts(agency: Agency, roles: RoleTable) -> AgencyCounts:
+    lead, cooperating = roles.counts(agency.id)
+    return AgencyCounts(**agency.model_dump(), lead_count=lead, cooperating_count=cooperating)
+
+
+def ask_response(reply: Reply, roles: RoleTable) -> AskResponse:
+    answer = reply.answer
+    return AskResponse(
+        answer=answer.text,
+        lang=answer.lang,
+        answered=answer.answered,
+        citations=answer.citations,
+        citation_details=[Citation(id=i, citation=reply.citation(i)) for i in answer.citations],
+        intent=answer.intent,
+        related=[Citation(id=i, citation=reply.citation(i)) for i in answer.related],
+        full_list=answer.full_list,
+        quote=answer.quote,
+        results=[search_hit(rank, hit) for rank, hit in enumerate(answer.hits, 1)],
+        notice=reply.notice,
+        agencies=[agency_counts(a, roles) for a in reply.agencies],
     )

@@ -28,9 +28,6 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="origins allowed by CORS; empty turns CORS off"
     )
-    log_queries: bool = Field(
-        False, description="log query text; off because questions may describe real victims"
-    )
     search_threads: int = Field(
         8,
         ge=1,
@@ -38,11 +35,11 @@ class Settings(BaseSettings):
         description="threads that run searches off the event loop; they "
         "wait on the one micro-batching encoder thread, so more than cores is fine",
     )
-    encoder: Literal["onnx", "onnx-int8", "torch"] = Field(
+    encoder: Literal["onnx", "onnx-int8"] = Field(
         "onnx",
-        description="query encoder: the model on ONNX Runtime in float32 (the same vectors "
-        "as PyTorch, about 2x cheaper), with int8 weights (about 1.8x cheaper again, dev "
-        "MRR@10 0.007 lower: eval/INT8.md), or on PyTorch through sentence-transformers",
+        description="query encoder on ONNX Runtime: the model in float32 (the same vectors "
+        "as PyTorch) or with int8 weights (about 1.8x cheaper, dev MRR@10 0.007 lower: "
+        "eval/INT8.md)",
     )
     encoder_threads: int = Field(
         default_factory=lambda: min(4, len(os.sched_getaffinity(0))),
@@ -56,6 +53,7 @@ class Settings(BaseSettings):
         None,
         description="coverage (best dense score minus best off-topic score) below which "
         "/ask says the plan does not cover the question, unless its wording matches the "
-        "plan's (keyword evidence); default: the per-language thresholds `atp eval` "
-        "calibrates on the dev split (eval/calibration.json)",
+        "plan's (keyword evidence); default: the per-language thresholds calibrated on "
+        "the dev split for this index (index/data/calibration.json, written by "
+        "`atp index build` and `atp eval`)",
     )

@@ -171,7 +171,7 @@ def test_ask_names_the_agencies_of_the_question_with_counts(client, question):
 def test_passage_by_id(client):
     body = client.get("/passages/2.1.2.2.3").json()
     assert_passage_shape(body)
-    assert body["kind"] == "bullet" and body["citation"]["en"] == "Part II (1) 2. (2), bullet 3"
+    assert body["kind"] == "bullet" and body["citation"]["en"] == "Part II (i) 2. (2), bullet 3"
 
 
 def test_agencies_with_counts(client):

@@ -415,17 +415,15 @@ def test_uvicorn_logs_never_contain_the_query(engine, settings, caplog, monkeypa
     """A real uvicorn configured exactly as `atp serve` configures it, run in-process so that
     caplog (on the root logger) receives whatever uvicorn's loggers emit. No handler is added
     to uvicorn.access: uvicorn logs access lines only if that logger has handlers, so adding
-    one would switch on what `access_log=False` switches off. Were `atp serve` to drop
-    `access_log=False`, uvicorn.access would propagate to caplog and this test would fail."""
+    one would switch on what `access_log=False` switches off. Were `atp serve`'s options
+    (service.launcher.SERVE_OPTIONS) to drop `access_log=False`, uvicorn.access would
+    propagate to caplog and this test would fail."""
     import uvicorn
 
-    from service import cli
     from service.app import create_app
+    from service.launcher import SERVE_OPTIONS
 
-    captured = {}
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: captured.update(kw))
-    cli.serve(host="127.0.0.1", port=1)
-    options = {k: v for k, v in captured.items() if k not in ("factory", "host", "port")}
+    options = dict(SERVE_OPTIONS)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -121,8 +121,21 @@ def test_every_passage_has_three_scripts_and_a_citation(corpus):
         assert p.citation.zh_hans and p.citation.en
         assert "unofficial" in p.translation["en"].lower()
     bullet = next(p for p in corpus.passages if p.id == "2.1.2.2.3")
-    assert bullet.citation.en == "Part II (1) 2. (2), bullet 3"
+    assert bullet.citation.en == "Part II (i) 2. (2), bullet 3"
     assert bullet.citation.zh_hans == "第二部分（一）2.（2）第3项"
+
+
+def test_english_citations_tell_sections_from_measures(corpus):
+    """（一） and （1） are different levels; English must not write both as (1)."""
+    by_id = {p.id: p for p in corpus.passages}
+    assert by_id["2.6.2.5"].citation.en == "Part II (vi) 2. (5)"
+    assert by_id["1.1"].citation.en == "Part I (i)"
+    citations = [p.citation.en for p in corpus.passages]
+    assert len(set(citations)) == len(citations)
+    for p in corpus.passages:
+        numbers = p.id.split(".")
+        if len(numbers) > 3:  # a measure: its section is Roman, its own number Arabic
+            assert re.search(r"\([ivx]+\) \d+\. \(\d+\)", p.citation.en), p.citation.en
 
 
 def test_simplified_text_is_mainland_simplified(corpus):
@@ -135,7 +148,32 @@ def test_translation_follows_the_glossary(corpus):
     glossary = load_glossary(SOURCE_DIR / "glossary.json")
     for p in corpus.passages:
         assert missing_terms(p.text.zh_hans, p.text.en, glossary) == [], p.id
-    assert all("purchase" not in p.text.en.lower() for p in corpus.passages)
+    english = " ".join(p.text.en for p in corpus.passages)
+    assert "purchase" not in english.lower()
+    # the review's fixes: one rendering each, the old one gone
+    assert "child director" not in english and english.count("child welfare directors") == 2
+    assert "village (residents')" not in english.lower()
+    assert english.lower().count("villagers' (residents') committees") == 2
+    assert "birth medical certificate" not in english.lower()
+    assert "Medical Certificates of Birth" in english
+    assert '"people-centred, comprehensive governance' in english
+    assert "China's Action Plan Against Human Trafficking (2021–2030)" in english
+    assert "China Action Plan" not in english
+    by_id = {p.id: p for p in corpus.passages}
+    for pid in ("2.2.2.4", "2.3.2.2"):  # children handed to civil affairs are placed
+        assert "placement" in by_id[pid].text.en, pid
+    assert "resettlement" not in by_id["2.2.2.4"].text.en
+
+
+def test_glossary_rejects_the_old_renderings():
+    glossary = load_glossary(SOURCE_DIR / "glossary.json")
+    for zh, old in [
+        ("落实儿童主任工作职责", "implement the duties of child directors"),
+        ("村（居）委会应当报告", "village committees shall report"),
+        ("伪造出生医学证明", "forging birth medical certificates"),
+        ("坚持以人为本", "adhere to putting people first"),
+    ]:
+        assert missing_terms(zh, old, glossary), old
 
 
 def test_output_validates_against_the_schema():
@@ -193,3 +231,64 @@ def test_stale_erratum_is_an_error():
     errata = load_errata(SYNTHETIC / "errata.json")
     with pytest.raises(CleaningError, match="erratum span not found"):
         clean("一、沒有亂碼\n", errata)
+
+
+@pytest.mark.parametrize(
+    ("alias", "problem"),
+    [
+        ("省教育廳", "is also a name of edu"),  # Traditional form of another agency's name
+        ("ｐｄｅ", "is also a name of edu"),  # its abbreviation, once width and case are folded
+        ("’’", "empty once normalised"),
+    ],
+)
+def test_a_name_two_agencies_share_fails_the_build(tmp_path, alias, problem):
+    src = _copy_synthetic(tmp_path, (SYNTHETIC / "plan.zh-Hant.txt").read_text())
+    registry = json.loads((src / "agencies.json").read_text(encoding="utf-8"))
+    registry[1]["aliases"].append(alias)
+    (src / "agencies.json").write_text(json.dumps(registry, ensure_ascii=False), "utf-8")
+    with pytest.raises(BuildError, match=re.escape(problem)):
+        assemble(src)
+
+
+def test_a_note_on_a_name_the_agency_lacks_fails_the_build(tmp_path):
+    src = _copy_synthetic(tmp_path, (SYNTHETIC / "plan.zh-Hant.txt").read_text())
+    registry = json.loads((src / "agencies.json").read_text(encoding="utf-8"))
+    registry[0]["notes"] = {"公安局": "not a name of edu"}
+    (src / "agencies.json").write_text(json.dumps(registry, ensure_ascii=False), "utf-8")
+    with pytest.raises(BuildError, match="note on '公安局', which is not one of its names"):
+        assemble(src)
+
+
+def test_every_name_that_is_not_the_agencys_own_is_explained(corpus):
+    """Local bureaus, former names and bodies under an agency carry a reviewed note."""
+    for a in corpus.agencies:
+        assert set(a.exact_aliases) <= set(a.notes), a.id
+    mps = next(a for a in corpus.agencies if a.id == "mps")
+    for name in ("公安局", "派出所", "国家移民管理局", "PSB", "铁路公安"):
+        assert mps.notes[name].strip(), name
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"lang": "en", "plan": "kidnapping", "typed": ["abduct"], "reason": "r"}, "never says"),
+        ({"lang": "zh", "plan": "拐卖", "typed": ["拐騙"], "reason": "r"}, "not Simplified"),
+        ({"lang": "zh", "plan": "拐卖", "typed": ["拐骗"], "reason": " "}, "a reason"),
+    ],
+)
+def test_a_synonym_must_lead_to_the_plans_wording(entry, problem):
+    from corpus.synonyms import Synonym, check_synonyms
+
+    synonym = Synonym(entry["lang"], entry["plan"], tuple(entry["typed"]), entry["reason"])
+    plan = [Passage.model_validate_json(line) for line in _passage_lines()]
+    assert any(problem in p for p in check_synonyms([synonym], plan))
+
+
+def _passage_lines() -> list[str]:
+    return (DATA / "passages.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+
+
+def test_the_reviewed_synonyms_pass_their_check(corpus):
+    from corpus.synonyms import check_synonyms, load_synonyms
+
+    assert check_synonyms(load_synonyms(), corpus.passages) == []

@@ -16,13 +16,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT
 
 from corpus.build import corpus_fingerprint, load_agencies, load_passages
 from index.artifacts import (
@@ -33,7 +32,8 @@ from index.artifacts import (
     load_background,
     load_index,
 )
-from index.convert_e5 import ModelMissingError, load_encoder
+from index.model.folder import ModelMissingError, load_encoder
+from service.launcher import Server
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -148,57 +148,32 @@ def test_index_with_a_missing_model_blames_the_model_not_the_index(settings, tmp
     assert "atp model build" in str(caught.value)
 
 
-def start_unready_server(env: dict, timeout: float = 90.0):
-    """A real uvicorn process whose engine is expected to fail loading: returns (process,
-    base_url) once /readyz reports the load error rather than "loading"."""
-    port = free_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "--factory", "service.app:create_app"),
-            *("--host", "127.0.0.1", "--port", str(port)),
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(log.read().decode(errors="replace"))
-            with contextlib.suppress(httpx.HTTPError):
-                ready = httpx.get(base + "/readyz", timeout=2)
-                if ready.status_code != 503 or "loading" not in ready.text:
-                    return process, base
-            time.sleep(0.3)
-        raise TimeoutError("the server neither loaded nor reported a load error in time")
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
+def start_unready_server(env: dict) -> Server:
+    """A real server whose engine is expected to fail loading, once /readyz reports the load
+    error rather than "loading"."""
+    server = Server(env).start()
+    server.wait(timeout=90, settled=True)
+    return server
 
 
 def test_server_without_model_stays_up_and_says_why_it_is_not_ready(tmp_path):
     missing = tmp_path / "no-model-here"
-    process, base = start_unready_server({"ATP_MODEL_DIR": str(missing)})
+    server = start_unready_server({"ATP_MODEL_DIR": str(missing)})
+    base = server.base
     try:
         assert httpx.get(base + "/healthz").status_code == 200
         ready = httpx.get(base + "/readyz")
         assert ready.status_code == 503
         error = ready.json()["error"]
-        assert error["code"] == "not_ready"
-        assert "ModelMissingError" in error["message"] and str(missing) in error["message"]
+        assert error["code"] == "load_failed"
+        assert "ModelMissingError" in error["message"] and "ATP_MODEL_DIR" in error["message"]
         assert "atp model build" in error["message"]
+        assert str(tmp_path) not in error["message"], "no server paths in a response body"
         search = httpx.get(base + "/search", params={"q": "反拐"})
         assert search.status_code == 503 and search.json()["error"] == error
         assert httpx.get(base + "/healthz").status_code == 200, "still up after the failure"
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        server.stop()
 
 
 # ------------------------------------------------------------------ missing, corrupt, stale
@@ -278,6 +253,13 @@ def test_stale_passage_ids(settings):
 def test_stale_format(settings, index_copy):
     edit_manifest(index_copy, lambda m: m.update(format=m["format"] - 1))
     with pytest.raises(IndexStaleError, match="format"):
+        load(settings, index_copy)
+
+
+def test_an_index_tokenised_by_another_analysis_is_stale(settings, index_copy):
+    """A changed stemmer or spelling table changes the English keyword tokens."""
+    edit_manifest(index_copy, lambda m: m.update(analysis="False/True; PyStemmer 0"))
+    with pytest.raises(IndexStaleError, match="another text analysis"):
         load(settings, index_copy)
 
 

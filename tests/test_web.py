@@ -10,17 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from service.launcher import Server
 
 pytestmark = pytest.mark.browser
 
@@ -63,54 +60,15 @@ def chromium_path() -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=3) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0
-
-
 @pytest.fixture(scope="module")
 def server(chromium_path):
-    """The real app (`service.app:create_app`) on a free loopback port."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "service.app:create_app",
-               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-    # Output to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-        def output() -> str:
-            log.seek(0)
-            return log.read().decode(errors="replace")[-4000:]
-
-        try:
-            deadline = time.monotonic() + READY_TIMEOUT
-            while _status(base + "/readyz") != 200:
-                if process.poll() is not None:
-                    pytest.fail(f"the server exited with {process.returncode}:\n{output()}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"/readyz not 200 within {READY_TIMEOUT:.0f} s:\n{output()}")
-                time.sleep(0.3)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    """The real app (`atp serve`'s app factory) on a free loopback port."""
+    server = Server({"HF_HUB_OFFLINE": "1"}).start()
+    try:
+        server.wait(timeout=READY_TIMEOUT)
+        yield server.base
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +111,8 @@ class Web:
         page.on("dialog", self._dialog)
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.goto(self.base + path)
+        # The UI strings arrive as JSON after the load event: wait until the page is wired.
+        page.wait_for_selector("html[data-ready]", state="attached", timeout=WAIT_MS)
         return page
 
     def _dialog(self, dialog) -> None:
@@ -174,6 +134,13 @@ def web(browser, server):
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def expect(locator):
+    """Playwright's auto-waiting assertions (imported here, as the browser fixture does)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
 
 
 def api(base: str, path: str, body: dict | None = None) -> dict:
@@ -254,21 +221,29 @@ def check_answer_and_results(page, script: str, ask: dict) -> None:
 
 
 def test_static_files_are_small_and_never_use_inner_html():
-    sizes = {p.name: p.stat().st_size for p in STATIC.iterdir() if p.is_file()}
-    assert {"index.html", "app.js", "style.css"} <= set(sizes)
+    files = {p.relative_to(STATIC).as_posix(): p for p in STATIC.rglob("*") if p.is_file()}
+    assert {"index.html", "js/main.js", "style.css", "i18n/en.json"} <= set(files)
+    sizes = {name: p.stat().st_size for name, p in files.items()}
     assert sum(sizes.values()) < 120_000, sizes
-    code = (STATIC / "app.js").read_text(encoding="utf-8")
-    for sink in (
-        r"\.innerHTML\s*[+]?=",
-        r"\.outerHTML\s*=",
-        "insertAdjacentHTML",
-        r"document\.write",
-        r"\beval\(",
-        r"new Function",
-    ):
-        assert not re.search(sink, code), f"app.js uses {sink}"
+    scripts = {name: p for name, p in files.items() if name.endswith(".js")}
+    assert len(scripts) >= 5, "the page is split into ES modules"
+    for name, path in scripts.items():
+        code = path.read_text(encoding="utf-8")
+        for sink in (
+            r"\.innerHTML\s*[+]?=",
+            r"\.outerHTML\s*=",
+            "insertAdjacentHTML",
+            r"document\.write",
+            r"\beval\(",
+            r"new Function",
+        ):
+            assert not re.search(sink, code), f"{name} uses {sink}"
+        assert not re.search(r"\bfrom\s+[\"']https?://", code), f"{name} imports from a CDN"
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?://", html), "no CDN"
+    assert '<script type="module" src="/static/js/main.js">' in html
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/([^"]+)">', html))
+    assert preloaded == set(scripts) - {"js/main.js"}, "every module main.js imports, preloaded"
 
 
 def test_chinese_search_shows_answer_highlights_and_agency_chips(web):
@@ -367,12 +342,26 @@ def test_passage_permalink_opens_translator_view(web):
     no_horizontal_scroll(phone)
 
 
-def test_unknown_passage_shows_the_api_error_message(web):
+def test_unknown_passage_shows_the_error_in_the_ui_language(web):
+    """The box says what the server's error.code means in the UI language (not the server's
+    English message), shows the code, and offers a way back."""
     body = api(web.base, "/passages/99.99.99")
-    page = web.open("/?passage=99.99.99")
-    box = page.wait_for_selector("#error:not([hidden])", timeout=WAIT_MS)
-    assert body["error"]["message"] in box.inner_text()
+    code = body["error"]["code"]
+    assert code == "unknown_passage"
+    for locale, lang in (("en-US", "en"), ("zh-CN", "zh-Hans"), ("zh-TW", "zh-Hant")):
+        strings = json.loads((STATIC / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+        page = web.open("/?passage=99.99.99", locale=locale)
+        box = page.wait_for_selector("#error:not([hidden])", timeout=WAIT_MS)
+        assert page.locator("#error .error-message").inner_text() == strings[f"error.{code}"]
+        assert page.locator("#error .error-title").inner_text() == strings["errorTitle"]
+        assert f"{code} · 404" in box.inner_text()
+        if lang != "en":
+            assert body["error"]["message"] not in box.inner_text(), "the server's English"
     assert page.locator("#error a[href='/']").count() == 1  # a way back
+    page.get_by_role("button", name="English").click()  # the box follows a language switch
+    expect(page.locator("#error .error-message")).to_have_text(
+        json.loads((STATIC / "i18n" / "en.json").read_text(encoding="utf-8"))[f"error.{code}"]
+    )
     page.locator("#error a[href='/']").click()
     page.wait_for_selector("#examples a.example")
     assert page.locator("#error").is_hidden()
@@ -395,6 +384,7 @@ def test_language_switch_changes_ui_and_is_remembered(web):
     assert page.locator("#examples a.example").count() >= 9
 
     page.get_by_role("button", name="繁體中文").click()
+    expect(page.locator("#search-btn")).to_have_text("搜尋")  # its strings may still be loading
     assert page.locator("#search-btn").inner_text().strip() == "搜尋"
     assert page.evaluate("document.documentElement.lang") == "zh-Hant"
     assert page.get_by_role("button", name="繁體中文").get_attribute("aria-pressed") == "true"
@@ -403,6 +393,7 @@ def test_language_switch_changes_ui_and_is_remembered(web):
     assert page.locator("#examples a.example").first.get_attribute("lang") == "zh-Hant"
 
     page.reload()
+    page.wait_for_selector("html[data-ready]", state="attached", timeout=WAIT_MS)
     assert page.locator("#search-btn").inner_text().strip() == "搜尋", "choice not remembered"
 
     # An example question runs a search; switching script re-renders the passages.
@@ -410,6 +401,7 @@ def test_language_switch_changes_ui_and_is_remembered(web):
     wait_results(page)
     assert page.locator("#view .results .ptext[lang='zh-Hant']").count() >= 1
     page.get_by_role("button", name="简体中文").click()
+    expect(page.locator("#search-btn")).to_have_text("搜索")
     assert page.locator("#search-btn").inner_text().strip() == "搜索"
     assert page.locator("#view .results .ptext[lang='zh-Hans']").count() >= 1
     assert page.locator("#view .results .ptext[lang='zh-Hant']").count() == 0
@@ -568,3 +560,75 @@ def test_1280px_layout(web):
             full_page=True,
             clip={"x": 0, "y": 0, "width": 1280, "height": height},
         )
+
+
+def test_pure_modules_match_languages_and_round_trip_permalinks(web):
+    """The page's pure functions, run as the browser loads them (ES modules, no build)."""
+    page = web.open("/")
+    got = page.evaluate(
+        """async () => {
+            const i18n = await import("/static/js/i18n.js");
+            const router = await import("/static/js/router.js");
+            const ui = ["zh-Hans", "zh-Hant", "en"];
+            const match = (prefs) => i18n.matchLanguage(prefs, ui);
+            const parse = (url) => router.parse(new URL(url, location.href));
+            return {
+                langs: [
+                    match(["zh-TW"]), match(["zh-Hant-HK"]), match(["zh-Hans-HK"]),
+                    match(["zh"]), match(["zh_MO"]), match(["fr-FR", "zh-CN"]),
+                    match(["en-GB"]), match(["ko-KR"]), match([]),
+                ],
+                format: i18n.format("{n} of {total} {x}", {n: 3, total: 7}),
+                routes: [
+                    parse(router.urls.search(" a&b=c ")),
+                    parse(router.urls.passage("1.2/3")),
+                    parse(router.urls.agency("mps", "lead")),
+                    parse(router.urls.agency("mps", "any")),
+                    parse("/?agency=mps&role=bogus"),
+                    parse(router.urls.agencies()),
+                    parse("/?q=%20%20"),
+                ],
+            };
+        }"""
+    )
+    assert got["langs"] == [
+        "zh-Hant", "zh-Hant", "zh-Hans", "zh-Hans", "zh-Hant", "zh-Hans", "en", "en", "en"
+    ]  # fmt: skip
+    assert got["format"] == "3 of 7 {x}"
+    assert got["routes"] == [
+        {"name": "search", "q": "a&b=c"},
+        {"name": "passage", "id": "1.2/3"},
+        {"name": "agency", "id": "mps", "role": "lead"},
+        {"name": "agency", "id": "mps", "role": "any"},
+        {"name": "agency", "id": "mps", "role": "any"},
+        {"name": "agencies"},
+        {"name": "home"},
+    ]
+
+
+def test_failures_of_the_answer_service_and_the_network_are_told_in_the_ui_language(web):
+    """/ask failing still shows GET /search's passages, with a note; no server at all gives
+    the network error in the UI language, with a Retry that works once the server is back."""
+    strings = json.loads((STATIC / "i18n" / "zh-Hans.json").read_text(encoding="utf-8"))
+    page = web.open("/", locale="zh-CN")
+    failure = {"error": {"code": "internal_error", "message": "unexpected error"}}
+    page.route("**/ask", lambda route: route.fulfill(status=500, json=failure))
+    box = page.get_by_label(re.compile("检索"))
+    box.fill(ZH_QUESTION)
+    box.press("Enter")
+    page.wait_for_selector("#view .results .card", timeout=WAIT_MS)
+    found = api(web.base, "/search?" + urllib.parse.urlencode({"q": ZH_QUESTION, "k": 10}))
+    assert page.locator("#view .results .card").count() == len(found["results"]) >= 1
+    assert page.locator("#view .answer").count() == 0
+    assert page.locator("#view .answer-col .note").inner_text() == strings["answerUnavailable"]
+
+    page.route("**/passages/**", lambda route: route.abort())
+    page.locator("#view .results a.cite").first.click()
+    page.wait_for_selector("#error:not([hidden])", timeout=WAIT_MS)
+    message = strings["error.network_error"]
+    assert page.locator("#error .error-message").inner_text() == message
+    assert page.locator("#error .error-code").inner_text() == "network_error"
+    page.unroute("**/passages/**")
+    page.get_by_role("button", name=strings["retry"]).click()
+    page.wait_for_selector("#view .translator", timeout=WAIT_MS)
+    assert page.locator("#error").is_hidden()

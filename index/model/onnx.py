@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.convert_e5 import (
+from index.model.folder import (
     BUILD_HINT,
     MAX_SEQ_LENGTH,
     PROMPTS,

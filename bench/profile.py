@@ -1,0 +1,276 @@
+"""Where one search's milliseconds go: the stage profile `atp bench` runs in a fresh process.
+
+In-process and single-threaded like one server request, through the public Searcher.search
+and the encoder only: a cache-cold search minus the same search again (cache hit) is the
+encode; the rest is analysis, FAISS, BM25, fusion and highlights. Also measured, so that the
+report's suggestions rest on numbers: encoder threads 1 vs all cores, micro-batches of 8,
+the int8 graph, the same model on PyTorch through sentence-transformers (the encoder the
+service used before ONNX Runtime), the app's own overhead (ASGI, no sockets) and the size
+of the model's files.
+
+    python -m bench.profile [--repeats 1] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from bench.locustfile import QUESTIONS, unique_variant
+from service.settings import Settings
+
+K = 10  # results per search, as the load runs ask
+BATCH = 8
+MIB = 1024 * 1024
+
+
+def p50(values: list[float]) -> float:
+    return round(float(np.median(values)), 2)
+
+
+def ms(fn: Callable, *args, **kwargs) -> float:
+    """Wall time of one call, in milliseconds."""
+    started = time.perf_counter()
+    fn(*args, **kwargs)
+    return (time.perf_counter() - started) * 1000
+
+
+def encode_ms(encoder, batch: list[str]) -> float:
+    return ms(encoder.encode, batch, prompt_name="query", normalize_embeddings=True)
+
+
+def _embed(encoder, texts: list[str]) -> np.ndarray:
+    return np.asarray(encoder.encode(texts, prompt_name="query", normalize_embeddings=True))
+
+
+def min_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """The worst agreement between two encoders' normalised vectors of the same texts."""
+    return round(float(np.min(np.sum(a * b, axis=1))), 8)
+
+
+def _function(fn: tuple) -> str:
+    return f"{'/'.join(Path(fn[0]).parts[-2:])}:{fn[1]}({fn[2]})"
+
+
+def hot_functions(run: Callable[[str], object], texts: list[str]) -> list[dict]:
+    """Own time per query of the 10 hottest functions; waits on locks left out (a batching
+    encoder works in another thread, which cProfile does not see)."""
+    profile = cProfile.Profile()
+    profile.enable()
+    for text in texts:
+        run(text)
+    profile.disable()
+    stats = pstats.Stats(profile, stream=io.StringIO())
+    rows = [(fn, row) for fn, row in stats.stats.items() if "acquire" not in fn[2]]
+    total = sum(row[2] for _, row in rows)  # total own time (s)
+    top = sorted(rows, key=lambda item: item[1][2], reverse=True)[:10]
+    return [
+        {
+            "function": _function(fn),
+            "tottime_ms_per_query": round(row[2] * 1000 / len(texts), 2),
+            "share": round(row[2] / total, 3) if total else None,
+        }
+        for fn, row in top
+    ]
+
+
+def torch_comparison(model_dir: Path, questions: list[str], onnx_vectors: np.ndarray) -> dict:
+    """The same model on PyTorch through sentence-transformers, one thread; an optional
+    comparison (the build extra), so a failure is reported rather than raised."""
+    try:
+        started = time.perf_counter()
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(1)
+        model = SentenceTransformer(str(model_dir), device="cpu")
+        load_s = time.perf_counter() - started
+        batches = [questions[i : i + BATCH] for i in range(0, len(questions) - BATCH + 1, BATCH)]
+        return {
+            "import_and_load_s": round(load_s, 2),
+            "encode_p50_ms": p50([encode_ms(model, [q]) for q in questions]),
+            "encode_p50_ms_per_query_batch8": p50([encode_ms(model, b) / len(b) for b in batches]),
+            "min_cosine_to_onnx": min_cosine(_embed(model, questions), onnx_vectors),
+        }
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+def int8_comparison(encoder_class, model_dir: Path, questions, onnx_vectors) -> dict:
+    """The int8 graph exported beside the float32 one (ATP_ENCODER=onnx-int8), one thread."""
+    try:
+        int8 = encoder_class(model_dir, threads=1, int8=True)
+        return {
+            "encode_p50_ms": p50([encode_ms(int8, [q]) for q in questions]),
+            "min_cosine_to_float32": min_cosine(_embed(int8, questions), onnx_vectors),
+            "file_mib": round(int8.path.stat().st_size / MIB, 1),
+        }
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+def model_files(model_dir: Path, onnx_path: Path) -> dict:
+    """What the served graph weighs, and how much of it is the token-embedding matrix."""
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    vocab, hidden = int(config["vocab_size"]), int(config["hidden_size"])
+    graph = [f for f in onnx_path.parent.iterdir() if f.name.startswith(onnx_path.name)]
+    return {
+        "onnx_float32_mib": round(sum(f.stat().st_size for f in graph) / MIB, 1),
+        "vocab_size": vocab,
+        "hidden_size": hidden,
+        "embedding_matrix_float32_mib": round(vocab * hidden * 4 / MIB, 1),
+    }
+
+
+def asgi_overhead(settings: Settings, engine, questions: list[str]) -> dict:
+    """The app in-process (httpx ASGITransport, no uvicorn, no sockets), cache-warm: what
+    FastAPI, validation, middleware and the thread hop add to Searcher.search; and the
+    event-loop side's hottest functions (cProfile sees the loop thread, not the worker)."""
+    from service.app import create_app
+
+    app = create_app(settings, engine=engine)
+    searcher = engine.searcher
+    for q in questions:
+        searcher.search(q, k=K)  # embeddings cached: the encode is out of the picture
+    direct = [ms(searcher.search, q, k=K) for q in questions]
+
+    async def drive(rounds: int, path: str = "/search") -> list[float]:
+        out = []
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for _ in range(rounds):
+                for q in questions:
+                    started = time.perf_counter()
+                    response = await client.get(path, params={"q": q, "k": K})
+                    response.raise_for_status()
+                    out.append((time.perf_counter() - started) * 1000)
+        return out
+
+    asyncio.run(drive(1))  # warm-up
+    via_app = asyncio.run(drive(2))
+    healthz = asyncio.run(drive(2, "/healthz"))  # the floor: client, routing, middleware
+    profile = cProfile.Profile()
+    profile.enable()
+    asyncio.run(drive(1))
+    profile.disable()
+    stats = pstats.Stats(profile, stream=io.StringIO())
+    waits = ("select", "poll", "acquire", "_run_once")  # the loop idling for the worker
+    top = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)  # own time
+    framework = [
+        {
+            "function": _function(fn),
+            "tottime_ms_per_request": round(row[2] * 1000 / len(questions), 3),
+        }
+        for fn, row in top
+        if not any(w in fn[2] for w in waits) and "httpx" not in fn[0]  # not the client
+    ][:10]
+    return {
+        "search_in_process_p50_ms": p50(direct),
+        "search_via_app_p50_ms": p50(via_app),
+        "app_overhead_p50_ms": round(p50(via_app) - p50(direct), 2),
+        "healthz_via_app_p50_ms": p50(healthz),
+        "framework_cumulative": framework,
+    }
+
+
+def stage_profile(repeats: int = 1) -> dict:
+    """Every stage measurement, in this (fresh) process."""
+    settings = Settings(encoder_threads=1)  # the stage profile is single-threaded
+    startup: dict[str, float] = {}  # the cold start, step by step
+    started = time.perf_counter()
+    from service.engine import load_engine
+
+    startup["import_service_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    engine = load_engine(settings)
+    load_s = time.perf_counter() - started
+    startup["load_engine_total_s"] = load_s
+    engine_imports_torch = "torch" in sys.modules or "sentence_transformers" in sys.modules
+    searcher = engine.searcher
+    encoder = searcher.encoder
+    onnx_encoder = type(encoder)  # the server's own encoder class
+    texts = [
+        unique_variant(script, q, 7_000_000 + i + r * 1000)
+        for r in range(repeats)
+        for i, (script, q) in enumerate(QUESTIONS)
+    ]
+
+    from service.schemas import search_response
+
+    cold = [ms(searcher.search, t, k=K) for t in texts]
+    warm = [ms(searcher.search, t, k=K) for t in texts]  # same texts: embedding cached
+    keyword = [ms(searcher.search, t, k=K, mode="keyword") for t in texts]
+    results = [searcher.search(t, k=K) for t in texts]
+    serialize = [ms(lambda r: search_response(r, K).model_dump_json(), r) for r in results]
+    plain = [q for _, q in QUESTIONS]
+    batches = [plain[i : i + BATCH] for i in range(0, len(plain) - BATCH + 1, BATCH)]
+
+    encode_1 = [encode_ms(encoder, [t]) for t in plain]
+    cores = len(os.sched_getaffinity(0))
+    all_cores = onnx_encoder(settings.model_dir, threads=cores)
+    encode_all = [encode_ms(all_cores, [t]) for t in plain]
+    del all_cores
+    batch8 = [encode_ms(encoder, b) / len(b) for b in batches]
+    tokens = [len(encoder.tokenizer.encode("query: " + t).ids) for t in plain]
+    tokens_cold = [len(encoder.tokenizer.encode("query: " + t).ids) for t in texts[: len(plain)]]
+    vectors = _embed(encoder, plain)
+
+    first = texts[: len(plain)]
+    hot_encode = hot_functions(  # the encode path itself, in this thread
+        lambda t: encoder.encode([t + " 再"], prompt_name="query", normalize_embeddings=True),
+        first,
+    )
+    hot = hot_functions(lambda t: searcher.search(t, k=K), first)  # embedding cached
+    hot_keyword = hot_functions(lambda t: searcher.search(t + " 又", k=K, mode="keyword"), first)
+    return {
+        "queries": len(texts),
+        "k": K,
+        "engine_load_s": round(load_s, 2),
+        "startup": {k: round(v, 2) for k, v in startup.items()},
+        "engine_imports_torch": engine_imports_torch,
+        "encoder": settings.encoder,
+        "search_cold_p50_ms": p50(cold),
+        "search_warm_p50_ms": p50(warm),
+        "encode_share_cold": round(1 - np.median(warm) / np.median(cold), 3),
+        "keyword_p50_ms": p50(keyword),
+        "serialize_p50_ms": p50(serialize),
+        "encode_p50_ms_threads_1": p50(encode_1),
+        f"encode_p50_ms_threads_{cores}": p50(encode_all),
+        "encode_p50_ms_per_query_batch8": p50(batch8),
+        "tokens_mean_fixed": round(float(np.mean(tokens)), 1),
+        "tokens_mean_cold_variant": round(float(np.mean(tokens_cold)), 1),
+        "model_files": model_files(settings.model_dir, encoder.path),
+        "int8_encoder": int8_comparison(onnx_encoder, settings.model_dir, plain, vectors),
+        "torch_encoder": torch_comparison(settings.model_dir, plain, vectors),
+        "hot_functions_encode": hot_encode,
+        "hot_functions": hot,
+        "hot_functions_keyword": hot_keyword,
+        "asgi": asgi_overhead(settings, engine, plain),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=1, help="passes over the questions")
+    parser.add_argument("--json", help="write the result to this file")
+    args = parser.parse_args()
+    text = json.dumps(stage_profile(repeats=args.repeats), indent=2)
+    if args.json:
+        Path(args.json).write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
