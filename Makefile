@@ -33,12 +33,13 @@ index: model
 serve: index
 	$(ATP) serve
 
+# fonts-noto-core draws Myanmar, Khmer, Lao and Thai (the page's border languages)
 browser-deps:
-	@test -x /usr/bin/chromium || { \
+	@{ test -x /usr/bin/chromium && fc-list | grep -q "Noto Sans Myanmar"; } || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      chromium chromium-driver fonts-noto-cjk >/dev/null; \
-	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-cjk"; fi; }
+	      chromium chromium-driver fonts-noto-cjk fonts-noto-core >/dev/null; \
+	  else echo "browser tests need Debian's chromium and fonts: sudo apt-get install chromium fonts-noto-cjk fonts-noto-core"; fi; }
 
 test: index browser-deps
 	$(VENV)/bin/ruff check .

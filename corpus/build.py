@@ -14,7 +14,9 @@ Inputs live in one source folder (reviewed data, all checked in):
   synonyms.json          words people type for the plan's wording (query side), each
                          leading to wording the plan uses, with its reason
   questions.jsonl        plain-language questions each passage answers (a search aid,
-                         written from the passages, never from the evaluation set)
+                         written from the passages, never from the evaluation set): zh-Hans
+                         and en for each, and for the clauses people across the border ask
+                         about also vi, my, lo, th, km, ko, ru, mn, each in its own script
 The build is deterministic: the same inputs give byte-identical outputs. It fails if the
 published Traditional text (plan, titles, citations, registry names) holds a character
 that s2tw would change outside the listed exemptions, if an agency tag spells a name
@@ -36,7 +38,7 @@ from corpus.glossary import load_glossary, missing_terms
 from corpus.models import Agency, AgencyRef, Passage, PathStep, Text, json_schemas
 from corpus.names import name_key
 from corpus.parse import Node, parse, passages
-from corpus.scripts import simplified_leftovers, to_simplified
+from corpus.scripts import BORDER_LANGUAGES, script_problem, simplified_leftovers, to_simplified
 from corpus.synonyms import check_synonyms, load_synonyms
 
 SOURCE_DIR = Path(__file__).parent / "source"
@@ -258,27 +260,54 @@ def check_registry(registry: list[Agency]) -> list[str]:
     return problems
 
 
+QUESTION_LANGUAGES = ("zh-Hans", "en", *BORDER_LANGUAGES)
+
+
 def load_questions_source(path: Path) -> dict[str, dict[str, list[str]]]:
+    """Passage id -> language -> questions, every language the file gives (checked later)."""
     if not path.exists():
         return {}
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return {r["id"]: {"zh-Hans": r["zh-Hans"], "en": r["en"]} for r in rows}
+    return {r["id"]: {lang: qs for lang, qs in r.items() if lang != "id"} for r in rows}
 
 
 def check_questions(questions: dict, passage_ids: list[str]) -> list[str]:
-    """Search-aid questions must name real passages and be Simplified Chinese."""
+    """Search-aid questions must name real passages, give Simplified Chinese and English,
+    and be written in each language's own script (zh-Hans Simplified; the border languages
+    as corpus/scripts.py checks)."""
     problems = [
         f"questions.jsonl: unknown passage id {i}" for i in questions if i not in set(passage_ids)
     ]
-    for pid, q in questions.items():
-        for text in q["zh-Hans"]:
-            if to_simplified(text) != text:
-                problems.append(f"questions.jsonl: {pid}: not Simplified Chinese: {text!r}")
+    for pid, by_lang in questions.items():
+        problems += [
+            f"questions.jsonl: {pid}: no {lang!r} questions"
+            for lang in ("zh-Hans", "en")
+            if lang not in by_lang
+        ]
+        for lang, texts in by_lang.items():
+            if lang not in QUESTION_LANGUAGES:
+                problems.append(f"questions.jsonl: {pid}: unknown language {lang!r}")
+                continue
+            if not isinstance(texts, list) or not all(
+                isinstance(t, str) and t.strip() for t in texts
+            ):
+                problems.append(f"questions.jsonl: {pid} [{lang}]: not a list of questions")
+                continue
+            for text in texts:
+                if lang == "zh-Hans" and to_simplified(text) != text:
+                    problems.append(f"questions.jsonl: {pid}: not Simplified Chinese: {text!r}")
+                elif lang in BORDER_LANGUAGES and (why := script_problem(text, lang)):
+                    problems.append(f"questions.jsonl: {pid} [{lang}]: {why}: {text!r}")
     return problems
 
 
 def _dump(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def _in_language_order(by_lang: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The published order of a passage's languages, whatever order the source gives."""
+    return {lang: by_lang[lang] for lang in QUESTION_LANGUAGES if lang in by_lang}
 
 
 def render(corpus: Corpus) -> dict[str, str]:
@@ -301,7 +330,10 @@ def render(corpus: Corpus) -> dict[str, str]:
         "agency.schema.json": _dump(schemas["agency"]),
         "manifest.json": _dump(manifest),
         "questions.jsonl": "".join(
-            json.dumps({"id": p.id, **corpus.questions[p.id]}, ensure_ascii=False) + "\n"
+            json.dumps(
+                {"id": p.id, **_in_language_order(corpus.questions[p.id])}, ensure_ascii=False
+            )
+            + "\n"
             for p in corpus.passages
             if p.id in corpus.questions
         ),
@@ -338,7 +370,8 @@ def load_passages(data_dir: Path = DATA_DIR) -> list[Passage]:
 
 
 def load_questions(data_dir: Path = DATA_DIR) -> dict[str, dict[str, list[str]]]:
-    """Passage id -> {'zh-Hans': [...], 'en': [...]}: questions each passage answers."""
+    """Passage id -> {'zh-Hans': [...], 'en': [...], 'vi': [...], ...}: the questions each
+    passage answers, in Simplified Chinese, English and, for some, the border languages."""
     return load_questions_source(data_dir / "questions.jsonl")
 
 

@@ -2,20 +2,26 @@
 
 Layout: dense.faiss (inner product over normalised embeddings of every view),
 views.json (view -> passage and sentence), bm25-zh/ and bm25-en/ (bm25s, no pickle),
-userdict.txt (jieba words), manifest.json (model, corpus hash, versions, checksums).
-A build writes into a temp folder beside the target and renames it into place, so a
-failed or killed build leaves the previous index untouched.
+userdict.txt (jieba words), manifest.json (model, corpus hash, versions, and the sha256
+of every other file, all checked at load). The index folder (index/data) is a symlink to
+the build it serves (index/data.<build id>): a build writes a temp folder beside it and
+switches the link with one rename, so a failed or killed build leaves the previous index.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
+import os
 import platform
+import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -25,7 +31,7 @@ import faiss
 import numpy as np
 
 from corpus.models import Agency, Passage
-from index.model.folder import sha256_file, swap_in
+from index.model.folder import checksum_problem, checksums
 from index.text import ANALYSIS, Analysis, add_user_words, sentence_spans
 
 FORMAT = 3
@@ -120,8 +126,6 @@ def keyword_docs(
 
 def user_words(passages: list[Passage], agencies: list[Agency]) -> list[str]:
     """Agency names and quoted plan terms (“团圆”, “一长三包责任制”) for jieba."""
-    import re
-
     words = set()
     for a in agencies:
         words.update([a.zh_hans, *(x for x in a.aliases if re.search(r"[\u4e00-\u9fff]", x))])
@@ -148,86 +152,213 @@ def build_index(
     progress: Progress | None = None,
     batch_size: int = 16,
 ) -> dict:
-    """Embed and index every view; write atomically; return the manifest."""
-    started = time.perf_counter()
-    words = user_words(passages, agencies)
-    add_user_words(words)
-    views, texts = make_views(passages, questions)
-    background = background or []
-    texts = texts + background
-    # The temp folder first: a disk that refuses writes fails now, not after the embedding.
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.build-"))
-    try:
-        # Longest first and batched by length: padding, not text, dominates CPU time otherwise.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        embeddings = np.zeros((len(texts), encoder.get_embedding_dimension()), np.float32)
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            embeddings[batch] = encoder.encode(
-                [texts[i] for i in batch], prompt_name="passage", normalize_embeddings=True
-            )
-            if progress:
-                progress(min(start + batch_size, len(texts)), len(texts))
-        dense = faiss.IndexFlatIP(embeddings.shape[1])
-        dense.add(embeddings[: len(views)])
-        contrast = faiss.IndexFlatIP(embeddings.shape[1])
-        contrast.add(embeddings[len(views) :])
-        zh_docs, en_docs = keyword_docs(passages, questions)
+    """Embed and index every view; publish atomically; return the manifest.
 
-        faiss.write_index(dense, str(tmp / "dense.faiss"))
-        faiss.write_index(contrast, str(tmp / "background.faiss"))
-        (tmp / "views.json").write_text(
-            json.dumps(
-                {
-                    "passage_ids": [p.id for p in passages],
-                    "views": [[v.passage, v.kind, v.sentence] for v in views],
-                }
-            ),
-            encoding="utf-8",
-        )
-        (tmp / "userdict.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
-        for name, docs in (("bm25-zh", zh_docs), ("bm25-en", en_docs)):
-            bm25 = bm25s.BM25()
-            bm25.index(docs, show_progress=False)
-            bm25.save(str(tmp / name), show_progress=False)
-        files = {
-            str(p.relative_to(tmp)): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
-        }
-        manifest = {
-            "format": FORMAT,
-            "model": {"dir": model_dir.name, "fingerprint": model_fingerprint(model_dir)},
-            "corpus_sha256": corpus_sha256,
-            "analysis": ANALYSIS.fingerprint(),
-            "passages": len(passages),
-            "views": {k: sum(v.kind == k for v in views) for k in VIEW_KINDS},
-            "background": len(background),
-            "dim": int(embeddings.shape[1]),
-            "versions": _versions(),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "build_seconds": round(time.perf_counter() - started, 2),
-            "files": files,
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        _swap_in(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    One build at a time (a lock beside ``out_dir``); the disk is checked for room, and the
+    folder for writes, before any embedding; the finished build is switched in by one
+    rename of a symlink (``publish``), so a crash at any point leaves the previous index.
+    """
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with build_lock(out_dir):
+        recover(out_dir)
+        words = user_words(passages, agencies)
+        add_user_words(words)
+        views, texts = make_views(passages, questions)
+        background = background or []
+        texts = texts + background
+        dim = encoder.get_embedding_dimension()
+        require_free_space(out_dir.parent, needed_bytes(len(texts), dim))
+        # The temp folder first: a folder that refuses writes fails now, not after embedding.
+        tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.build-"))
+        try:
+            # Longest first, batched by length: padding, not text, dominates CPU time otherwise.
+            order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+            embeddings = np.zeros((len(texts), dim), np.float32)
+            for start in range(0, len(order), batch_size):
+                batch = order[start : start + batch_size]
+                embeddings[batch] = encoder.encode(
+                    [texts[i] for i in batch], prompt_name="passage", normalize_embeddings=True
+                )
+                if progress:
+                    progress(min(start + batch_size, len(texts)), len(texts))
+            dense = faiss.IndexFlatIP(dim)
+            dense.add(embeddings[: len(views)])
+            contrast = faiss.IndexFlatIP(dim)
+            contrast.add(embeddings[len(views) :])
+            zh_docs, en_docs = keyword_docs(passages, questions)
+
+            faiss.write_index(dense, str(tmp / "dense.faiss"))
+            faiss.write_index(contrast, str(tmp / "background.faiss"))
+            (tmp / "views.json").write_text(
+                json.dumps(
+                    {
+                        "passage_ids": [p.id for p in passages],
+                        "views": [[v.passage, v.kind, v.sentence] for v in views],
+                    }
+                ),
+                encoding="utf-8",
+            )
+            (tmp / "userdict.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+            for name, docs in (("bm25-zh", zh_docs), ("bm25-en", en_docs)):
+                bm25 = bm25s.BM25()
+                bm25.index(docs, show_progress=False)
+                bm25.save(str(tmp / name), show_progress=False)
+            manifest = {
+                "format": FORMAT,
+                "model": {"dir": model_dir.name, "fingerprint": model_fingerprint(model_dir)},
+                "corpus_sha256": corpus_sha256,
+                "analysis": ANALYSIS.fingerprint(),
+                "passages": len(passages),
+                "views": {k: sum(v.kind == k for v in views) for k in VIEW_KINDS},
+                "background": len(background),
+                "dim": int(dim),
+                "versions": _versions(),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "build_seconds": round(time.perf_counter() - started, 2),
+                "files": checksums(tmp),
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+            publish(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return manifest
 
 
-def _swap_in(new: Path, target: Path) -> None:
-    """Put the new index in place (the previous one goes back if that fails), then clear
-    the temp folders of builds killed long ago."""
-    swap_in(new, target)
-    _remove_abandoned_builds(target)
+# ------------------------------------------------------------------ one build at a time
 
 
-def _remove_abandoned_builds(target: Path, older_than_s: float = 3600) -> None:
-    """Temp folders of builds killed long ago; a build running now is younger than this."""
-    for leftover in target.parent.glob(f".{target.name}.build-*"):
-        if time.time() - leftover.stat().st_mtime > older_than_s:
-            shutil.rmtree(leftover, ignore_errors=True)
+class IndexBuildRunningError(IndexError_):
+    """Another build holds the lock of this index."""
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``.<name>.lock`` beside the index for the whole build; a second build fails at
+    once. flock goes with the process, so a killed build never leaves a stale lock."""
+    path = out_dir.parent / f".{out_dir.name}.lock"
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBuildRunningError(
+                f"another `atp index build` is writing {out_dir} (it holds {path}); "
+                "wait for it to finish"
+            ) from None
+        yield
+
+
+# Beside the embeddings (float32, one row per text, in two FAISS files), a build writes
+# views, BM25 and JSON files of well under a MiB for this corpus: 16 MiB of headroom.
+HEADROOM_BYTES = 16 << 20
+
+
+def needed_bytes(texts: int, dim: int) -> int:
+    """Disk a build needs, estimated before embedding: twice the raw vectors, plus headroom."""
+    return 2 * texts * dim * 4 + HEADROOM_BYTES
+
+
+def require_free_space(folder: Path, needed: int) -> None:
+    """Fail before a minute of embedding, not after it, on a disk without room."""
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise OSError(
+            errno.ENOSPC,
+            f"{free >> 20} MiB free in {folder}, the index build needs about "
+            f"{-(-needed >> 20)} MiB: free some space and build again",
+            str(folder),
+        )
+
+
+# ------------------------------------------------------------------ the atomic switch
+
+_VERSION = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{8}")
+
+
+def _version_name(target: Path) -> str:
+    return f"{target.name}.{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{os.urandom(4).hex()}"
+
+
+def publish(tmp: Path, target: Path) -> None:
+    """Make the finished build in ``tmp`` the index at ``target``: ``tmp`` becomes the
+    folder ``<name>.<build id>`` and ``target`` a symlink to it, replaced by one rename.
+
+    A crash before that rename leaves the previous index in place, after it the new one,
+    never neither; an error puts everything back. A plain folder from before this layout is
+    first kept as a version: a crash between its rename and the link's leaves the link
+    waiting beside it, which loading follows and the next build puts in place (``recover``).
+    Afterwards only the current and the previous version stay.
+    """
+    version = target.with_name(_version_name(target))
+    link = target.with_name(f".{target.name}.link-{version.name}")
+    _fsync_tree(tmp)
+    os.rename(tmp, version)
+    moved = None
+    try:
+        os.symlink(version.name, link)  # relative: the folder and its versions move together
+        previous = target.resolve() if target.is_symlink() else None
+        if target.is_dir() and not target.is_symlink():  # the layout before symlinks
+            previous = moved = target.with_name(_version_name(target))
+            os.rename(target, moved)
+        os.replace(link, target)
+    except BaseException:
+        if moved is not None and not os.path.lexists(target):
+            os.rename(moved, target)
+        if os.path.lexists(link):
+            os.unlink(link)
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    _fsync_dir(target.parent)
+    _remove_leftovers(target, keep={version.name, previous.name if previous else ""})
+
+
+def pending_link(target: Path) -> Path | None:
+    """The link a switch cut short was about to rename to ``target``, if ``target`` is gone."""
+    if os.path.lexists(target):
+        return None
+    links = sorted(target.parent.glob(f".{target.name}.link-*"))
+    return next((link for link in reversed(links) if link.resolve().is_dir()), None)
+
+
+def recover(target: Path) -> None:
+    """Finish a switch cut short (``publish``) and drop links no switch will use."""
+    waiting = pending_link(target)
+    if waiting is not None:
+        os.replace(waiting, target)
+    for link in target.parent.glob(f".{target.name}.link-*"):
+        link.unlink()
+
+
+def _remove_leftovers(target: Path, keep: set[str]) -> None:
+    """Versions other than ``keep`` and the temp folders of builds killed halfway. Only
+    called under the build lock, so no running build's folder is among them."""
+    for path in target.parent.glob(f".{target.name}.build-*"):
+        shutil.rmtree(path, ignore_errors=True)
+    for path in target.parent.glob(f"{target.name}.*"):
+        is_version = _VERSION.fullmatch(path.name[len(target.name) + 1 :])
+        if is_version and path.is_dir() and not path.is_symlink() and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file and folder of the new index, so a power cut after the switch does
+    not leave a link to files the disk never got."""
+    for path in [*sorted(folder.rglob("*")), folder]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -240,26 +371,37 @@ class LoadedIndex:
     bm25_en: bm25s.BM25
 
 
+# Written after the checksums: the manifest itself, and the calibration measured later
+# (stamped with the manifest's checksum: index/calibration.py).
+UNLISTED = ("manifest.json", "calibration.json")
+
+
 def load_index(
     index_dir: Path, *, corpus_sha256: str, passage_ids: list[str], model_dir: Path
 ) -> LoadedIndex:
     """Load and check an index; refuse a missing, corrupt, stale or mismatched one."""
+    index_dir = pending_link(index_dir) or index_dir
     manifest_path = index_dir / "manifest.json"
     if not manifest_path.exists():
         raise IndexMissingError(
             f"no index at {index_dir}: build it with `atp index build` (or `make index`)"
         )
+    folder = index_dir.resolve()  # one build, even if a new one is switched in meanwhile
     try:
-        manifest = json.loads(manifest_path.read_text())
+        manifest = json.loads((folder / "manifest.json").read_text())
     except json.JSONDecodeError as exc:
         raise IndexCorruptError(f"{manifest_path} is not valid JSON ({exc}); rebuild") from exc
-    for name, expected in manifest.get("files", {}).items():
-        path = index_dir / name
-        if not path.exists() or sha256_file(path) != expected:
-            raise IndexCorruptError(
-                f"index file {name} is missing or its checksum does not match the manifest; "
-                "rebuild with `atp index build`"
-            )
+    listed = manifest.get("files")
+    if not isinstance(listed, dict) or not all(isinstance(v, str) for v in listed.values()):
+        raise IndexCorruptError(
+            f"{manifest_path} has no list of file checksums; rebuild with `atp index build`"
+        )
+    problem = checksum_problem(folder, listed, skip=UNLISTED)
+    if problem:
+        raise IndexCorruptError(
+            f"index file {problem} (manifest.json): the index is damaged or was altered; "
+            "rebuild with `atp index build`"
+        )
     if manifest.get("format") != FORMAT:
         raise IndexStaleError(
             f"index format {manifest.get('format')} != {FORMAT}; rebuild with `atp index build`"
@@ -288,17 +430,17 @@ def load_index(
             "the index was built with another model (fingerprint differs); "
             "rebuild with `atp index build`"
         )
-    views_doc = json.loads((index_dir / "views.json").read_text(encoding="utf-8"))
+    views_doc = json.loads((folder / "views.json").read_text(encoding="utf-8"))
     if views_doc["passage_ids"] != passage_ids:
         raise IndexStaleError("the index's passages differ from the corpus; rebuild the index")
     from index.text import load_user_dict
 
-    load_user_dict(index_dir / "userdict.txt")
+    load_user_dict(folder / "userdict.txt")
     return LoadedIndex(
         manifest=manifest,
-        dense=faiss.read_index(str(index_dir / "dense.faiss")),
-        background=faiss.read_index(str(index_dir / "background.faiss")),
+        dense=faiss.read_index(str(folder / "dense.faiss")),
+        background=faiss.read_index(str(folder / "background.faiss")),
         views=[View(*v) for v in views_doc["views"]],
-        bm25_zh=bm25s.BM25.load(str(index_dir / "bm25-zh")),
-        bm25_en=bm25s.BM25.load(str(index_dir / "bm25-en")),
+        bm25_zh=bm25s.BM25.load(str(folder / "bm25-zh")),
+        bm25_en=bm25s.BM25.load(str(folder / "bm25-en")),
     )

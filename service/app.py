@@ -6,22 +6,28 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager, suppress
-from typing import Annotated
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import parse_qsl
 
 import anyio
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, start_http_server
 from prometheus_fastapi_instrumentator import Instrumentator
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import ClientDisconnect
 
 from corpus.models import Kind, Passage
 from index.roles import RoleFilter
 from index.search import Lang, Mode
-from service import usecases
+from service import exports, usecases
 from service.engine import Engine, load_engine
 from service.errors import ApiError, ErrorCode, error_response, without_paths
 from service.schemas import (
@@ -30,11 +36,16 @@ from service.schemas import (
     AskResponse,
     ErrorResponse,
     Obligation,
+    OverviewResponse,
+    PassagesResponse,
+    PlanResponse,
     RoleCounts,
     SearchResponse,
     agency_counts,
     ask_request,
     ask_response,
+    overview_response,
+    plan_response,
     question_text,
     search_response,
 )
@@ -51,6 +62,91 @@ ERRORS = {
 }
 # not `from __future__ import annotations`: the routes' types are built from the settings
 # inside create_app, and FastAPI must see them as objects, not as names to look up
+
+# The page loads only its own script and style sheet and calls only this API; nothing may
+# frame it. Swagger UI (/docs) also sets inline styles.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",  # the page's address holds the question
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+}
+LOGGED_PATH_CHARS = 200
+
+
+class SecurityHeaders:
+    """The security headers on every response the app sends."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        csp = DOCS_CSP if scope["path"].startswith("/docs") else PAGE_CSP
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in {**SECURITY_HEADERS, "content-security-policy": csp}.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class AccessLog:
+    """One JSON line per request: method, path (never the query string: it holds the
+    question), status, milliseconds. Outermost, so refused requests are logged too."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), 500  # 500 unless the app answers
+
+        async def noting_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_status)
+        finally:
+            line = {
+                "method": scope["method"],
+                "path": scope["path"][:LOGGED_PATH_CHARS],
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+            log.info(json.dumps(line))
+
+
+class HeadAsGet:
+    """HEAD answered as GET without the body (RFC 9110 asks every server for both); FastAPI
+    routes answer GET only."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class BodyLimit:
@@ -102,6 +198,27 @@ async def _send_too_large(send, max_bytes: int) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
+class Overloaded(Exception):
+    """Every search thread is busy and ATP_MAX_PENDING searches already wait for one."""
+
+
+def utf8_query(request: Request) -> None:
+    """Starlette decodes the query string leniently (a byte that is not UTF-8 becomes
+    U+FFFD), so a broken question would pass as text: decode it strictly, and refuse it as
+    /ask refuses a lone surrogate."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(raw, keep_blank_values=True, errors="surrogateescape"):
+        for text in (name, value):
+            broken = next((i for i, c in enumerate(text) if "\udc80" <= c <= "\udcff"), None)
+            if broken is not None:
+                raise ApiError(
+                    422,
+                    ErrorCode.INVALID_TEXT,
+                    f"{name[:40]!r} is not valid UTF-8 text (a broken byte at character "
+                    f"{broken + 1}): send it percent-encoded as UTF-8",
+                )
+
+
 def get_engine(request: Request) -> Engine:
     engine = request.app.state.engine
     if engine is None:
@@ -129,13 +246,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     Question = question_text(settings.max_query_chars, "q")
     AskRequest = ask_request(settings.max_query_chars)
 
+    registry = CollectorRegistry()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.engine, app.state.load_error = engine, None
         if engine is None:  # load in the background so /healthz answers at once
             threading.Thread(target=_load, args=(app, settings), daemon=True).start()
+        metrics_server = None
+        if settings.metrics_port:  # a port of its own, on loopback only
+            metrics_server, _ = start_http_server(
+                settings.metrics_port, addr="127.0.0.1", registry=registry
+            )
         yield
         app.state.engine = None
+        if metrics_server is not None:
+            metrics_server.shutdown()
 
     app = FastAPI(
         title="ATP Search",
@@ -143,11 +269,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Search and Q&A over China's Action Plan Against Human Trafficking "
         "(2021–2030), in Simplified and Traditional Chinese and English.",
         lifespan=lifespan,
+        docs_url=None,  # served below from installed files, not a CDN
+        redoc_url=None,
+        dependencies=[Depends(utf8_query)],
     )
     app.state.settings = settings
     app.state.engine, app.state.load_error = engine, None
     app.state.limiter = anyio.CapacityLimiter(settings.search_threads)
-    registry = CollectorRegistry()
     searches = Counter(
         "atp_searches",
         "Searches by mode and detected language",
@@ -157,9 +285,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     no_answer = Counter(
         "atp_no_answer", "Questions the plan does not seem to cover", registry=registry
     )
-    Instrumentator(registry=registry, excluded_handlers=["/metrics"]).instrument(app).expose(
-        app, include_in_schema=False
+    overloaded = Counter(
+        "atp_overloaded", "Searches refused with 503 because the server was busy", registry=registry
     )
+    instrumentator = Instrumentator(registry=registry, excluded_handlers=["/metrics"])
+    instrumentator.instrument(app)
+    if settings.metrics_public:
+        instrumentator.expose(app, include_in_schema=False)
+    # innermost first: each add_middleware wraps what is there
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -167,11 +300,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
         )
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    _install_error_handlers(app)
-    _install_access_log(app)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
+    _install_error_handlers(app, settings)
 
     async def off_loop(fn: Callable, *args, **kwargs):
+        """Run a search on a search thread, or refuse it at once when too many wait: a
+        bounded queue answers 503 in microseconds instead of seconds later."""
+        if app.state.limiter.statistics().tasks_waiting >= settings.max_pending:
+            overloaded.inc()
+            raise Overloaded
         return await anyio.to_thread.run_sync(
             lambda: fn(*args, **kwargs), limiter=app.state.limiter
         )
@@ -246,21 +387,27 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         responses=ERRORS,
     )
     async def agency_passages(
+        request: Request,
         engine: EngineDep,
         agency_id: str,
         role: Annotated[RoleFilter, Query()] = "any",
+        format: Annotated[ListFormat, Query(description="json, csv or md (Markdown)")] = "json",
     ) -> AgencyPassagesResponse:
         try:
             agency, found = usecases.obligations(engine, agency_id, role)
         except usecases.UnknownAgencyError as exc:
             raise ApiError(404, ErrorCode.UNKNOWN_AGENCY, str(exc)) from None
         lead, cooperating = engine.roles.counts(agency.id)
+        if format != "json":
+            return obligations_file(engine, agency, found, format, str(request.base_url))
         return AgencyPassagesResponse(
             agency=agency.ref(),
             role=role,
             counts=RoleCounts(lead=lead, cooperating=cooperating),
             results=[Obligation(role=r, passage=p) for r, p in found],
         )
+
+    _install_browse_and_export(app, EngineDep, question_text(settings.max_query_chars, "q"))
 
     if STATIC_DIR.exists():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -269,7 +416,125 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         async def page() -> FileResponse:
             return FileResponse(STATIC_DIR / "index.html")
 
+    if settings.docs:
+        _install_docs(app)
     return app
+
+
+# ---------------------------------------------------------------- browsing and exports
+
+ListFormat = Literal["json", "csv", "md"]
+GLOSSARY = ROOT / "corpus" / "source" / "glossary.json"
+CSV_TYPE = "text/csv; charset=utf-8"
+MARKDOWN_TYPE = "text/markdown; charset=utf-8"
+TMX_TYPE = "application/x-tmx+xml"
+TBX_TYPE = "application/x-tbx+xml"
+
+
+def _download(body: str | bytes, media_type: str, filename: str) -> Response:
+    disposition = f'attachment; filename="{filename}"'
+    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+def obligations_file(engine: Engine, agency, found, format: ListFormat, base: str) -> Response:
+    """An agency's list as CSV (a download) or Markdown (shown, to copy)."""
+    if format == "csv":
+        body = exports.obligations_csv(found, base)
+        return _download(body, CSV_TYPE, f"atp-{agency.id}-passages.csv")
+    counts = engine.roles.counts(agency.id)
+    body = exports.obligations_markdown(agency.ref(), found, counts, engine.facts.title, base)
+    return Response(body, media_type=MARKDOWN_TYPE)
+
+
+def _install_browse_and_export(app: FastAPI, EngineDep, Question) -> None:
+    """The whole plan to read, who does what per part, and the files translators import."""
+
+    @app.get("/plan", response_model=PlanResponse, tags=["browse"], responses=ERRORS)
+    async def plan(
+        engine: EngineDep,
+        q: Annotated[Question | None, Query(description="words to mark in the passages")] = None,
+    ) -> PlanResponse:
+        marks = None
+        if q is not None:
+            query = engine.searcher.analyse(q)
+            marks = exports.word_marks(engine.passages, query.zh_tokens, query.en_tokens)
+        return plan_response(engine.facts.title, exports.plan_tree(engine.passages), marks)
+
+    @app.get("/passages", response_model=PassagesResponse, tags=["browse"], responses=ERRORS)
+    async def all_passages(engine: EngineDep) -> PassagesResponse:
+        return PassagesResponse(passages=engine.passages)
+
+    @app.get("/overview", response_model=OverviewResponse, tags=["browse"], responses=ERRORS)
+    async def overview(engine: EngineDep) -> OverviewResponse:
+        return overview_response(*exports.overview(engine.passages, engine.agencies))
+
+    @app.get(
+        "/export/tmx",
+        tags=["export"],
+        responses={**ERRORS, 200: {"content": {TMX_TYPE: {}}}},
+        response_class=Response,
+    )
+    async def export_tmx(engine: EngineDep) -> Response:
+        body = await anyio.to_thread.run_sync(exports.plan_tmx, engine.passages, engine.facts.title)
+        return _download(body, TMX_TYPE, "atp-action-plan-2021-2030.tmx")
+
+    @app.get(
+        "/export/glossary.tbx",
+        tags=["export"],
+        responses={**ERRORS, 200: {"content": {TBX_TYPE: {}}}},
+        response_class=Response,
+    )
+    async def export_tbx(engine: EngineDep) -> Response:
+        terms, notes = exports.read_glossary(GLOSSARY)
+        body = exports.glossary_tbx(terms, notes, engine.passages, engine.facts.title)
+        return _download(body, TBX_TYPE, "atp-glossary.tbx")
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>ATP Search API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body>
+</html>
+"""
+DOCS_INIT = """window.ui = SwaggerUIBundle({
+  url: "/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: "BaseLayout",
+});
+"""
+
+
+def _install_docs(app: FastAPI) -> None:
+    """/docs: Swagger UI 5 (it reads OpenAPI 3.1) from the files the fastapi-offline package
+    ships, so the page works offline, its version is pinned with the project's, and no
+    script comes from a CDN; our own page and start-up script, so none is inline (CSP)."""
+    assets = Path(str(files("fastapi_offline") / "static"))
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE)
+
+    @app.get("/docs/init.js", include_in_schema=False)
+    async def docs_init() -> Response:
+        return Response(DOCS_INIT, media_type="text/javascript")
+
+    @app.get("/docs/swagger-ui.css", include_in_schema=False)
+    async def docs_css() -> FileResponse:
+        return FileResponse(assets / "swagger-ui.css")
+
+    @app.get("/docs/swagger-ui-bundle.js", include_in_schema=False)
+    async def docs_js() -> FileResponse:
+        return FileResponse(assets / "swagger-ui-bundle.js")
 
 
 def _load(app: FastAPI, settings: Settings) -> None:
@@ -287,10 +552,26 @@ def _load(app: FastAPI, settings: Settings) -> None:
         app.state.load_error = without_paths(reason, folders)
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+MESSAGE_CHARS = 500  # no error message echoes a client's input without bound
+
+
+def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(Overloaded)
+    async def busy(_: Request, exc: Overloaded) -> JSONResponse:
+        return error_response(
+            503,
+            ErrorCode.OVERLOADED,
+            f"the server is busy; retry in {settings.retry_after_s} s",
+            headers={"Retry-After": str(settings.retry_after_s)},
+        )
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(_: Request, exc: ClientDisconnect) -> Response:
+        return Response(status_code=400)  # nobody is left to read an answer
 
     @app.exception_handler(usecases.UnknownAgencyError)
     async def unknown_agency(_: Request, exc: usecases.UnknownAgencyError) -> JSONResponse:
@@ -305,11 +586,22 @@ def _install_error_handlers(app: FastAPI) -> None:
         problems = []
         for err in errors:
             where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body"))
-            problems.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
-        return error_response(422, ErrorCode.INVALID_REQUEST, "; ".join(problems))
+            problems.append(f"{where[:60] or 'request'}: {err.get('msg', 'invalid')[:200]}")
+        message = "; ".join(problems)
+        if len(message) > MESSAGE_CHARS:
+            message = message[: MESSAGE_CHARS - 1] + "…"
+        return error_response(422, ErrorCode.INVALID_REQUEST, message)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        bad = exc.__cause__  # FastAPI's "error parsing the body", raised from the real one
+        if isinstance(bad, UnicodeDecodeError):
+            return error_response(
+                422,
+                ErrorCode.INVALID_TEXT,
+                f"the request body is not valid UTF-8 text (a broken byte at byte "
+                f"{bad.start + 1}): send it as UTF-8",
+            )
         code = {
             400: ErrorCode.BAD_REQUEST,
             404: ErrorCode.NOT_FOUND,
@@ -321,24 +613,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         logging.getLogger("atp.error").exception("unhandled %s", type(exc).__name__)
-        return error_response(500, ErrorCode.INTERNAL_ERROR, "unexpected error; it has been logged")
-
-
-def _install_access_log(app: FastAPI) -> None:
-    """One JSON line per request: method, path, status, latency. Never the query string."""
-
-    @app.middleware("http")
-    async def access_log(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        log.info(
-            json.dumps(
-                {
-                    "method": request.method,
-                    "path": request.url.path,
-                    "status": response.status_code,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                }
-            )
+        # answered outside the middleware, so the security headers are added here
+        return error_response(
+            500,
+            ErrorCode.INTERNAL_ERROR,
+            "unexpected error; it has been logged",
+            headers={**SECURITY_HEADERS, "content-security-policy": PAGE_CSP},
         )
-        return response

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from service.launcher import APP_FACTORY, SERVE_OPTIONS
+from service.launcher import APP_FACTORY, LOG_CONFIG, SERVE_OPTIONS, serve_limits
 from service.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="ATP Search: the anti-trafficking action plan.")
@@ -206,12 +206,24 @@ def serve(
     """Serve the HTTP API and the web page."""
     import uvicorn
 
+    from service.serving import GuardedH11Protocol, raise_open_file_limit
+
     settings = Settings()
+    connections, backlog = serve_limits(
+        settings.max_connections, settings.backlog, raise_open_file_limit()
+    )
     uvicorn.run(
         APP_FACTORY,
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        http=GuardedH11Protocol.configured(settings.request_timeout_s, connections),
+        backlog=backlog,
+        timeout_keep_alive=settings.keep_alive_s,
+        # uvicorn counts idle connections and running requests against this one number, so
+        # it can only back the connection cap up; the app bounds work (ATP_MAX_PENDING)
+        limit_concurrency=2 * connections,
+        log_config=LOG_CONFIG,
         **SERVE_OPTIONS,
     )
 

@@ -67,7 +67,12 @@ def answer_rules(calibration: dict, min_coverage: float | None = None) -> dict[s
 def load_query_encoder(settings: Settings) -> OnnxEncoder:
     """The model questions are embedded with, on ONNX Runtime (no torch in the server)."""
     int8 = settings.encoder == "onnx-int8"
-    return OnnxEncoder(settings.model_dir, threads=settings.encoder_threads, int8=int8)
+    return OnnxEncoder(
+        settings.model_dir,
+        threads=settings.encoder_threads,
+        int8=int8,
+        max_query_tokens=settings.max_query_tokens,
+    )
 
 
 def load_searcher(settings: Settings) -> Searcher:
@@ -87,8 +92,12 @@ def load_searcher(settings: Settings) -> Searcher:
 def load_engine(settings: Settings) -> Engine:
     """Load everything, refusing an index without its calibration."""
     started = time.perf_counter()
-    calibration = load_calibration(settings.index_dir)
+    # one build of the index for everything read from it, even if a build switches in a
+    # new one meanwhile (index/artifacts.py publish); the index is checked before its
+    # calibration, so a damaged one is reported as such
+    settings = settings.model_copy(update={"index_dir": settings.index_dir.resolve()})
     searcher = load_searcher(settings)
+    calibration = load_calibration(settings.index_dir)
     load_detector()
     searcher.search("预热 warm-up", k=1)  # first call pays lazy init; not the first user
     rules = answer_rules(calibration, settings.answer_min_score)

@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_PASSAGE = "unknown_passage"
     BODY_TOO_LARGE = "body_too_large"
     LOADING = "loading"
+    OVERLOADED = "overloaded"
     LOAD_FAILED = "load_failed"
     BAD_REQUEST = "bad_request"
     NOT_FOUND = "not_found"

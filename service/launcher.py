@@ -32,9 +32,59 @@ LOG_TAIL_CHARS = 4000
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-# How `atp serve` runs uvicorn. Its own access log would record query strings, so off: the
-# app's middleware logs method, path, status and latency only.
-SERVE_OPTIONS: dict[str, object] = {"access_log": False}
+# How `atp serve` runs uvicorn (service/cli.py; with serve_limits and the connection guard
+# of service/serving.py). uvicorn's own access log would record query strings, so off: the
+# app logs method, path, status and latency as one JSON line (logger atp.access, stdout).
+SERVE_OPTIONS: dict[str, object] = {
+    "access_log": False,
+    "ws": "none",  # no WebSockets here: one protocol less to attack
+    # the request line and headers h11 buffers before refusing with 400 (h11's default made
+    # explicit): a 500-character Chinese question percent-encoded in the URL is 4.5 KB
+    "h11_max_incomplete_event_size": 16 * 1024,
+    "server_header": False,
+}
+# `atp serve`'s logging (uvicorn's log_config): errors on stderr, one line per message every
+# 10 s at most, so a flood of one event (refused accepts, timed-out connections, bad
+# requests) cannot fill the disk; the access log, one JSON line per request, on stdout.
+LOG_CONFIG: dict[str, object] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"rate_limited": {"()": "service.serving.RateLimited", "interval_s": 10.0}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "line": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "errors": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+            "filters": ["rate_limited"],
+        },
+        "access": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+        },
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["errors"], "level": "INFO", "propagate": False},
+        "asyncio": {"handlers": ["errors"], "level": "WARNING", "propagate": False},
+        "atp": {"handlers": ["errors"], "level": "INFO", "propagate": False},
+        "atp.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+    },
+}
+# Files the server holds open besides its connections: model, index, logs, pipes.
+OWN_FILES = 128
+
+
+def serve_limits(max_connections: int, backlog: int, open_files: int) -> tuple[int, int]:
+    """(connections, backlog) that fit in ``open_files``, or accept() fails and asyncio logs
+    each failure: asyncio accepts up to ``backlog`` connections in one go before the cap
+    can close any, and those it closes keep their files until the loop's next turn, so the
+    cap leaves room for twice the backlog and the server's own files."""
+    backlog = max(16, min(backlog, open_files // 8))
+    return max(16, min(max_connections, open_files - 2 * backlog - OWN_FILES)), backlog
 
 
 def server_argv(host: str, port: int) -> list[str]:
@@ -93,8 +143,10 @@ class Server:
         host: str = "127.0.0.1",
         port: int | None = None,
         log_path: Path | None = None,
+        open_files: int | None = None,
     ) -> None:
         self.env = {**os.environ, **(env or {})}
+        self.open_files = open_files  # a lower limit on open files for the server process
         self.host = host
         self.port = port or free_port(host)
         self.base = f"http://{host}:{self.port}"
@@ -116,8 +168,14 @@ class Server:
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=self._limit_open_files if self.open_files else None,
         )
         return self
+
+    def _limit_open_files(self) -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def wait(
         self, timeout: float = READY_TIMEOUT_S, *, settled: bool = False, poll: float = 0.05

@@ -8,16 +8,18 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
-from corpus.models import Agency, AgencyRef, Passage
+from corpus.models import Agency, AgencyRef, Passage, PathStep, Text
 from index.roles import RoleTable
 from index.search import Hit, Lang, SearchResult
 from service.errors import ErrorCode
+from service.exports import AgencyRow, PlanNode, reading_order
 from service.intent import Intent
 from service.usecases import Reply
 
 # Not blank: a character that is not whitespace to Python (str.isspace: \x1c-\x1f, \x85 …)
-# nor to JSON Schema's ECMA regex (\ufeff), so the published pattern and the check agree.
-NONBLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
+# nor to JSON Schema's ECMA regex (\ufeff), so the published pattern and the check agree;
+# and no NUL anywhere (a NUL is no part of a question: refused as invalid text first).
+NONBLANK = r"^[^\x00]*[^\s\x00\x1c-\x1f\x85\ufeff][^\x00]*$"
 _NONBLANK = re.compile(NONBLANK)
 
 
@@ -27,6 +29,12 @@ def question_text(max_chars: int, field: str) -> Any:
     limits stated in the OpenAPI schema."""
 
     def check(text: str) -> str:
+        if "\x00" in text:
+            raise PydanticCustomError(
+                ErrorCode.INVALID_TEXT,
+                f"{field} holds a NUL character (at character {text.index(chr(0)) + 1}): "
+                "send text without it",
+            )
         if not _NONBLANK.search(text):
             raise PydanticCustomError(
                 ErrorCode.EMPTY_QUERY, f"{field} is empty: type a question or a phrase"
@@ -218,4 +226,92 @@ def ask_response(reply: Reply, roles: RoleTable) -> AskResponse:
         results=[search_hit(rank, hit) for rank, hit in enumerate(answer.hits, 1)],
         notice=reply.notice,
         agencies=[agency_counts(a, roles) for a in reply.agencies],
+    )
+
+
+# ---------------------------------------------------------------- browsing and exports
+
+
+class PlanNodeOut(BaseModel):
+    """A heading of the plan; reading order is its passages, then its children."""
+
+    id: str
+    title: Text
+    passages: list[str] = Field(description="ids of the passages directly under it")
+    children: list[PlanNodeOut]
+
+
+class PlanResponse(BaseModel):
+    title: dict[str, str] = Field(description="the plan's title per script")
+    children: list[PlanNodeOut]
+    order: list[str] = Field(description="every passage id once, in reading order")
+    marks: dict[str, dict[str, list[tuple[int, int]]]] | None = Field(
+        None,
+        description="with q: per passage id and script, the spans [start, end) of the "
+        "searched words, for the passages that contain any",
+    )
+
+
+class PassagesResponse(BaseModel):
+    passages: list[Passage] = Field(description="every passage, in reading order")
+
+
+class PartOut(BaseModel):
+    id: str
+    title: Text
+
+
+class CellOut(BaseModel):
+    part: str
+    lead: list[str] = Field(description="ids of the passages the agency leads in this part")
+    cooperating: list[str]
+
+
+class AgencyRowOut(BaseModel):
+    agency: AgencyRef
+    lead_count: int
+    cooperating_count: int
+    cells: list[CellOut] = Field(description="one per part, in the order of `parts`")
+
+
+class OverviewResponse(BaseModel):
+    parts: list[PartOut] = Field(description="the parts of the plan that name agencies")
+    agencies: list[AgencyRowOut]
+
+
+def plan_node(node: PlanNode) -> PlanNodeOut:
+    return PlanNodeOut(
+        id=node.id,
+        title=node.title,
+        passages=node.passages,
+        children=[plan_node(c) for c in node.children],
+    )
+
+
+def plan_response(
+    title: dict[str, str], tree: list[PlanNode], marks: dict | None = None
+) -> PlanResponse:
+    return PlanResponse(
+        title=title,
+        children=[plan_node(n) for n in tree],
+        order=reading_order(tree),
+        marks=marks,
+    )
+
+
+def overview_response(parts: list[PathStep], rows: list[AgencyRow]) -> OverviewResponse:
+    return OverviewResponse(
+        parts=[PartOut(id=p.id, title=p.title) for p in parts],
+        agencies=[
+            AgencyRowOut(
+                agency=r.agency,
+                lead_count=r.lead_count,
+                cooperating_count=r.cooperating_count,
+                cells=[
+                    CellOut(part=c.part, lead=list(c.lead), cooperating=list(c.cooperating))
+                    for c in r.cells
+                ],
+            )
+            for r in rows
+        ],
     )

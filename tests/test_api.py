@@ -190,7 +190,13 @@ def test_agency_passages_by_any_name(client, name):
     assert all(r["role"] == "lead" for r in body["results"])
 
 
-def test_metrics_exposes_search_counters(client):
+def test_metrics_exposes_search_counters(settings, engine):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    public = settings.model_copy(update={"metrics_public": True})  # off by default
+    client = TestClient(create_app(public, engine=engine))
     client.get("/search", params={"q": "反拐"})
     text = client.get("/metrics").text
     assert "http_request_duration_seconds" in text and "atp_searches_total" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -292,3 +293,90 @@ def test_the_reviewed_synonyms_pass_their_check(corpus):
     from corpus.synonyms import check_synonyms, load_synonyms
 
     assert check_synonyms(load_synonyms(), corpus.passages) == []
+
+
+# -- search-aid questions in the border languages (issue 12) ---------------------------
+
+BORDER_SAMPLES = {
+    "vi": "Phụ nữ Việt Nam bị bán sang Trung Quốc có được đưa về nước không?",
+    "my": "တရုတ်ပြည်သို့ ရောင်းစားခံရသူကို ပြန်ပို့ပေးသလား။",
+    "lo": "ແມ່ຍິງລາວທີ່ຖືກຂາຍໄປຈີນ ຈະຖືກສົ່ງກັບບ້ານຫຼືບໍ່?",
+    "th": "ผู้หญิงไทยที่ถูกขายไปจีนจะได้กลับบ้านหรือไม่?",
+    "km": "តើស្ត្រីខ្មែរដែលត្រូវគេលក់ទៅចិន នឹងបានត្រឡប់មកផ្ទះវិញឬទេ?",
+    "ko": "중국으로 팔려 간 여성은 집으로 돌아갈 수 있나요?",
+    "ru": "Вернут ли домой женщину, которую продали в Китай?",
+    "mn": "Хятад руу худалдагдсан эмэгтэйг эх оронд нь буцааж өгөх үү?",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(BORDER_SAMPLES))
+def test_a_question_in_its_own_script_passes_the_check(lang):
+    from corpus.build import check_questions
+
+    question = {"2.6.2.6": {"zh-Hans": ["外国人被拐到中国怎么办？"], "en": ["?"], lang: []}}
+    question["2.6.2.6"][lang] = [BORDER_SAMPLES[lang], "DNA COMMIT " + BORDER_SAMPLES[lang]]
+    assert check_questions(question, ["2.6.2.6"]) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "why"),
+    [
+        ("lo", BORDER_SAMPLES["th"], "letters outside Lao"),  # Thai filed as Lao
+        ("th", BORDER_SAMPLES["lo"], "letters outside Thai"),
+        ("km", BORDER_SAMPLES["th"], "letters outside Khmer"),
+        ("my", "外国受害人能回家吗？", "letters outside Myanmar"),
+        ("ko", BORDER_SAMPLES["ru"], "letters outside Hangul"),
+        ("mn", BORDER_SAMPLES["ko"], "letters outside Cyrillic"),
+        ("ru", BORDER_SAMPLES["mn"], "Mongolian letters"),  # ө, ү: not Russian
+        ("ru", "Will a foreign victim be sent home?", "mostly not Cyrillic"),
+        ("vi", "Will a foreign victim be sent home?", "no Vietnamese letter"),
+        ("vi", "Une victime étrangère sera-t-elle rapatriée ?", "no Vietnamese letter"),
+        ("vi", "Une victime reçue en Chine", "not Vietnamese letters: 'ç'"),
+        ("vi", unicodedata.normalize("NFD", BORDER_SAMPLES["vi"]), "not NFC"),
+        ("km", BORDER_SAMPLES["km"].replace(" ", "\u200b"), "invisible character U+200B"),
+    ],
+)
+def test_a_question_in_the_wrong_script_names_passage_and_language(lang, text, why):
+    from corpus.build import check_questions
+
+    problems = check_questions(
+        {"2.6.2.6": {"zh-Hans": ["问"], "en": ["q"], lang: [text]}}, ["2.6.2.6"]
+    )
+    assert len(problems) == 1 and f"2.6.2.6 [{lang}]: {why}" in problems[0], problems
+
+
+def test_a_bad_border_question_fails_the_build(tmp_path):
+    src = _copy_synthetic(tmp_path, (SYNTHETIC / "plan.zh-Hant.txt").read_text())
+    row = {
+        "id": "2.1.2.1.1",
+        "zh-Hans": ["老师发现拐卖怎么办？"],
+        "en": ["What must a teacher do?"],
+    }
+    (src / "questions.jsonl").write_text(
+        json.dumps({**row, "th": [BORDER_SAMPLES["th"]]}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({**row, "id": "2.1.2.2.1", "lo": [BORDER_SAMPLES["th"]], "xx": ["?"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BuildError) as failure:
+        assemble(src)
+    assert "2.1.2.2.1 [lo]: letters outside Lao" in str(failure.value)
+    assert "2.1.2.2.1: unknown language 'xx'" in str(failure.value)
+    assert "2.1.2.1.1" not in str(failure.value)  # the Thai question is fine
+
+
+def test_published_questions_carry_the_border_languages(corpus):
+    """Both directions across the border have questions in every border language, two
+    each, and the published file (what the index reads) carries them in a fixed order."""
+    from corpus.build import QUESTION_LANGUAGES, load_questions
+    from corpus.scripts import BORDER_LANGUAGES
+
+    published = load_questions(DATA)
+    assert published == corpus.questions
+    for pid in ("2.6.2.5", "2.6.2.6", "2.2.2.2.6", "2.2.2.2.3", "2.2.2.3", "2.3.2.3.6"):
+        assert [len(published[pid][lang]) for lang in BORDER_LANGUAGES] == [2] * 8, pid
+    with_border = [pid for pid, q in published.items() if set(BORDER_LANGUAGES) & set(q)]
+    assert len(with_border) >= 30
+    for pid in with_border:
+        assert list(published[pid]) == list(QUESTION_LANGUAGES), pid

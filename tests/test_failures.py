@@ -25,12 +25,15 @@ from conftest import ROOT
 
 from corpus.build import corpus_fingerprint, load_agencies, load_passages
 from index.artifacts import (
+    IndexBuildRunningError,
     IndexCorruptError,
     IndexMissingError,
     IndexStaleError,
     build_index,
     load_background,
     load_index,
+    publish,
+    recover,
 )
 from index.model.folder import ModelMissingError, load_encoder
 from service.launcher import Server
@@ -320,8 +323,9 @@ def test_build_killed_with_sigkill_leaves_the_previous_index(settings, index_cop
     for leftover in leftovers:  # allowed, but never a loadable index
         with pytest.raises(IndexMissingError):
             load(settings, leftover)
-    hidden = sorted(index_copy.parent.glob(f".{index_copy.name}.*"))
+    hidden = sorted(p for p in index_copy.parent.glob(f".{index_copy.name}.*") if p.is_dir())
     assert hidden == leftovers, "no other hidden folder (e.g. the old index moved aside)"
+    assert not list(index_copy.parent.glob(f"{index_copy.name}.*")), "no version switched in"
 
 
 # ------------------------------------------------------------------ a disk that refuses writes
@@ -413,19 +417,31 @@ def test_write_error_midway_removes_the_temp_folder_and_keeps_the_index(
         small_build(settings, encoder, out_dir, count=1)
     monkeypatch.undo()
     assert tree_digest(out_dir) == before
-    assert sorted(p.name for p in out_dir.parent.iterdir()) == ["index"]
+    assert beside(out_dir) == [".index.lock", "index"], "no temp folder left"
     load_small(settings, out_dir)
 
 
-def test_failed_swap_puts_the_previous_index_back(settings, encoder, small_index, monkeypatch):
-    """The last step renames the old index aside and the new one into place; if that second
-    rename fails, the old index must return to its place rather than stay hidden."""
+def beside(index_dir: Path) -> list[str]:
+    """What the index's folder holds: the index, its build lock, its versions, leftovers."""
+    return sorted(p.name for p in index_dir.parent.iterdir())
+
+
+@pytest.mark.parametrize("layout", ["plain folder", "symlink to a build"])
+def test_failed_switch_puts_the_previous_index_back(
+    settings, encoder, small_index, monkeypatch, layout
+):
+    """The last step renames a symlink to the new build over the index; if that rename
+    fails, the previous index must stay in place (a plain folder from before the symlink
+    layout moved back, too) and the new build must go."""
     out_dir = small_index
-    before = tree_digest(out_dir)
+    if layout == "symlink to a build":
+        small_build(settings, encoder, out_dir)
+        assert out_dir.is_symlink()
+    before, listing = tree_digest(out_dir), beside(out_dir)
     real_replace = os.replace
 
     def replace(src, dst):
-        if Path(src).name.startswith(".index.build-"):
+        if Path(dst) == out_dir:
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(dst))
         return real_replace(src, dst)
 
@@ -434,5 +450,175 @@ def test_failed_swap_puts_the_previous_index_back(settings, encoder, small_index
         small_build(settings, encoder, out_dir, count=1)
     monkeypatch.undo()
     assert tree_digest(out_dir) == before
-    assert sorted(p.name for p in out_dir.parent.iterdir()) == ["index"]
+    assert beside(out_dir) == sorted({*listing, ".index.lock"})
+    assert out_dir.is_symlink() == (layout == "symlink to a build")
     load_small(settings, out_dir)
+
+
+# ------------------------------------------------------------------ the switch, step by step
+
+
+def test_builds_switch_a_symlink_and_keep_one_previous_version(settings, encoder, small_index):
+    """A plain folder from before becomes a version; each build adds one and the link moves
+    to it; only the current and the previous version stay, no temp folder or link."""
+    out_dir = small_index
+    first = small_build(settings, encoder, out_dir)
+    assert out_dir.is_symlink() and not Path(os.readlink(out_dir)).is_absolute()
+    assert load_small(settings, out_dir).manifest == first
+    versions = [name for name in beside(out_dir) if name.startswith("index.")]
+    assert len(versions) == 2, "the new build and the plain folder it replaced"
+    for _ in range(2):
+        previous = out_dir.resolve().name
+        latest = small_build(settings, encoder, out_dir)
+        assert load_small(settings, out_dir).manifest == latest
+        assert beside(out_dir) == sorted(
+            [".index.lock", "index", previous, out_dir.resolve().name]
+        ), "one previous version, no leftovers"
+
+
+CRASH_CHILD = """
+import os, shutil, sys
+from pathlib import Path
+from index.artifacts import publish
+crash_at, calls = int(sys.argv[3]), 0
+def crashing(real):
+    def call(*args, **kwargs):
+        global calls
+        calls += 1
+        if calls == crash_at:
+            os._exit(3)  # a crash: no cleanup, no finally, no atexit
+        return real(*args, **kwargs)
+    return call
+for name in ("rename", "replace", "symlink"):
+    setattr(os, name, crashing(getattr(os, name)))
+shutil.rmtree = crashing(shutil.rmtree)  # clearing an old version: one step
+publish(Path(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize("layout", ["plain folder", "symlink to a build"])
+def test_a_crash_at_any_step_of_the_switch_leaves_an_index(settings, built_small, tmp_path, layout):
+    """The process dies (os._exit) just before each rename, symlink or removal the switch
+    makes, one run per step until a run gets through: every time, the index loads, as the old
+    build or the new one; and the next build clears what the crash left."""
+    stamp = {}
+    for step in range(1, 40):
+        work = tmp_path / str(step)
+        out_dir = work / "index"
+        shutil.copytree(built_small, out_dir)
+        if layout == "symlink to a build":
+            publish_copy(built_small, work, out_dir)
+        edit_manifest(out_dir, lambda m: m.update(built_at="old"))
+        new = work / ".index.build-new"
+        shutil.copytree(built_small, new)
+        edit_manifest(new, lambda m: m.update(built_at="new"))
+        child = subprocess.run(
+            [sys.executable, "-c", CRASH_CHILD, str(new), str(out_dir), str(step)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert child.returncode in (0, 3), child.stderr
+        served = load_small(settings, out_dir).manifest["built_at"]
+        stamp[step] = served
+        recover(out_dir)
+        publish_copy(built_small, work, out_dir)  # the next build
+        assert out_dir.is_symlink() and load_small(settings, out_dir)
+        assert not [n for n in beside(out_dir) if n.startswith(".")], "leftovers cleared"
+        if child.returncode == 0:
+            break
+    else:
+        pytest.fail("the switch never got through")
+    print("served after a crash before step", stamp)
+    assert set(stamp.values()) == {"old", "new"}, stamp
+    assert stamp[step] == "new" and step >= 3, "it crashed at several steps"
+
+
+def publish_copy(built: Path, work: Path, out_dir: Path) -> None:
+    tmp = work / f".index.build-{len(list(work.iterdir()))}"
+    shutil.copytree(built, tmp)
+    publish(tmp, out_dir)
+
+
+def test_two_builds_cannot_run_at_once(settings, encoder, small_index):
+    """A second build fails at once while one holds the lock (another process), and the
+    lock goes with that process when it is killed."""
+    out_dir = small_index
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pathlib import Path\n"
+            "from index.artifacts import build_lock\n"
+            "with build_lock(Path(sys.argv[1])):\n"
+            "    print('locked', flush=True)\n"
+            "    time.sleep(120)\n",
+            str(out_dir),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        counting = CountingEncoder(encoder)
+        started = time.monotonic()
+        with pytest.raises(IndexBuildRunningError, match="another `atp index build`"):
+            small_build(settings, counting, out_dir)
+        assert time.monotonic() - started < 5 and counting.calls == 0, "fails at once"
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=15)
+    small_build(settings, encoder, out_dir)  # no stale lock after a kill
+    load_small(settings, out_dir)
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str):
+    """A tmpfs of ``size`` mounted at folder: a real disk that fills up. Needs root and
+    CAP_SYS_ADMIN (CI has both); skip otherwise."""
+    folder.mkdir(parents=True)
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mount.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_build_on_a_full_disk_fails_before_embedding(settings, encoder, built_small, tmp_path):
+    """The disk has room for the old index, not for a new build: the build says so before
+    it embeds anything (it used to fail after a minute of embedding), and the index stays."""
+    with small_disk(tmp_path / "disk", "4m") as disk:
+        out_dir = disk / "index"
+        shutil.copytree(built_small, out_dir)
+        before = tree_digest(out_dir)
+        counting = CountingEncoder(encoder)
+        with pytest.raises(OSError) as caught:
+            small_build(settings, counting, out_dir)
+        assert caught.value.errno == errno.ENOSPC
+        assert "free some space" in str(caught.value) and str(disk) in str(caught.value)
+        assert counting.calls == 0, "no embedding on a disk without room"
+        assert tree_digest(out_dir) == before
+        assert beside(out_dir) == [".index.lock", "index"]
+        load_small(settings, out_dir)
+
+
+def test_an_emptied_checksum_list_is_refused(settings, index_copy):
+    """A manifest whose `files` list is emptied no longer skips the checks."""
+    edit_manifest(index_copy, lambda m: m.update(files={}))
+    with pytest.raises(IndexCorruptError, match="not in the checksum list"):
+        load(settings, index_copy)
+
+
+def test_a_file_dropped_from_the_checksum_list_is_refused(settings, index_copy):
+    edit_manifest(index_copy, lambda m: m["files"].pop("dense.faiss"))
+    with pytest.raises(IndexCorruptError, match=r"dense\.faiss is not in the checksum list"):
+        load(settings, index_copy)

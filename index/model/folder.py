@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,10 @@ class ModelMissingError(RuntimeError):
     """The converted model folder is absent or incomplete."""
 
 
+class ModelCorruptError(ModelMissingError):
+    """A file of the model folder does not match the checksum written when it was made."""
+
+
 def sha256_file(path: Path) -> str:
     """Streamed, so a 470 MB weights file never sits in memory."""
     digest = hashlib.sha256()
@@ -57,6 +61,58 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def tree_files(folder: Path, skip: Collection[str] = ()) -> list[str]:
+    """Relative paths of the regular files under ``folder``, without hidden ones (the temp
+    folders of builds killed halfway) and without ``skip``."""
+    found = []
+    for path in sorted(Path(folder).rglob("*")):
+        relative = path.relative_to(folder)
+        hidden = any(part.startswith(".") for part in relative.parts)
+        if path.is_file() and not hidden and str(relative) not in skip:
+            found.append(str(relative))
+    return found
+
+
+def checksums(folder: Path, skip: Collection[str] = ()) -> dict[str, str]:
+    """Relative path -> sha256 of every file ``tree_files`` lists."""
+    return {name: sha256_file(Path(folder) / name) for name in tree_files(folder, skip)}
+
+
+def checksum_problem(
+    folder: Path, listed: dict[str, str], skip: Collection[str] = ()
+) -> str | None:
+    """What is wrong with ``folder`` against its checksum list, or None. The list must name
+    every file there is (so an emptied list is no way round it) and each must match."""
+    unlisted = sorted(set(tree_files(folder, skip)) - set(listed))
+    if unlisted:
+        return f"{unlisted[0]} is not in the checksum list"
+    for name, expected in sorted(listed.items()):
+        path = Path(folder) / name
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            return f"the checksum list names {name[:80]!r}, outside the folder"
+        if not path.is_file():
+            return f"{name} is missing"
+        if sha256_file(path) != expected:
+            return f"{name} does not match its checksum"
+    return None
+
+
+def format_sums(sums: dict[str, str]) -> str:
+    """The checksum list in sha256sum's format, so `sha256sum -c` can check it too."""
+    return "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+
+
+def parse_sums(text: str) -> dict[str, str]:
+    """The inverse of format_sums; a malformed line raises ValueError."""
+    sums = {}
+    for line in text.splitlines():
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name:
+            raise ValueError(f"not a sha256sum line: {line[:80]!r}")
+        sums[name] = digest
+    return sums
 
 
 def swap_in(new: Path, target: Path) -> None:

@@ -14,8 +14,10 @@ passages embedded by either stay comparable with questions embedded by the other
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,17 +29,30 @@ from index.model.folder import (
     MAX_SEQ_LENGTH,
     PROMPTS,
     STAMP_FILE,
+    ModelCorruptError,
     ModelMissingError,
+    checksum_problem,
+    checksums,
+    format_sums,
     load_encoder,
+    parse_sums,
     require_folder,
     swap_in,
 )
+
+# ONNX Runtime 1.29+ writes a device id and an event queue under ~/.cache/Microsoft when it
+# is imported, unless this is set first; onnxruntime.disable_telemetry_events() comes too
+# late for that (tests/test_hardening.py). Every import of onnxruntime here follows this.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 ONNX_DIR = "onnx"
 ONNX_FILE = f"{ONNX_DIR}/model.onnx"  # the float32 graph
 ONNX_DATA = "model.onnx.data"  # its weights, beside it
 ONNX_INT8_FILE = f"{ONNX_DIR}/model.int8.onnx"  # per-channel int8 weights (eval/INT8.md)
 ONNX_STAMP = f"{ONNX_DIR}/atp_onnx.json"
+# sha256 of every file of the model folder (sha256sum's format), written last by the export
+# and checked before the server loads anything: a flipped byte must not change answers.
+ONNX_SUMS = f"{ONNX_DIR}/SHA256SUMS"
 EXPORTER_VERSION = "3"
 # What the encoder reads beside its graph: a folder served from ONNX needs only these and the
 # graph it runs (the container image ships no safetensors weights and no int8 copy).
@@ -65,17 +80,35 @@ def _stamp(model_dir: Path) -> dict:
 
 
 def is_current(model_dir: Path, graphs: Sequence[str] = (ONNX_FILE, ONNX_INT8_FILE)) -> bool:
-    """True when the export's ``graphs`` (by default both) exist and were made by this
-    exporter from these weights."""
+    """True when the export's ``graphs`` (by default both) and its checksum list exist and
+    were made by this exporter from these weights."""
     try:
         stamp = json.loads((model_dir / ONNX_STAMP).read_text(encoding="utf-8"))
         wanted = _stamp(model_dir)
     except (OSError, ValueError):
         return False
-    files = [model_dir / graph for graph in graphs]
+    files = [*graphs, ONNX_SUMS]
     if ONNX_FILE in graphs:
-        files.append(model_dir / ONNX_DIR / ONNX_DATA)
-    return all(f.exists() for f in files) and stamp == wanted
+        files.append(f"{ONNX_DIR}/{ONNX_DATA}")
+    return all((model_dir / f).exists() for f in files) and stamp == wanted
+
+
+def verify_files(model_dir: Path) -> None:
+    """Refuse a model folder whose files differ from those the export checksummed, or
+    whose checksum list was tampered with (ModelCorruptError says which file)."""
+    model_dir = Path(model_dir)
+    rebuild = "rebuild it with `atp model build --force`"
+    try:
+        listed = parse_sums((model_dir / ONNX_SUMS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelCorruptError(
+            f"{model_dir / ONNX_SUMS} cannot be read ({exc}): {rebuild}"
+        ) from exc
+    problem = checksum_problem(model_dir, listed, skip=(ONNX_SUMS,))
+    if problem:
+        raise ModelCorruptError(
+            f"the model folder {model_dir} is damaged: {problem} ({ONNX_SUMS}); {rebuild}"
+        )
 
 
 def export(model_dir: Path) -> dict:
@@ -140,6 +173,14 @@ def export(model_dir: Path) -> dict:
             )
         check["int8_min_cosine"] = check_int8["min_cosine"]
         (tmp / Path(ONNX_STAMP).name).write_text(json.dumps(_stamp(model_dir)), encoding="utf-8")
+        converted = {
+            name: digest
+            for name, digest in checksums(model_dir).items()
+            if Path(name).parts[0] != ONNX_DIR  # the export being replaced
+        }
+        exported = {f"{ONNX_DIR}/{name}": digest for name, digest in checksums(tmp).items()}
+        sums = format_sums({**converted, **exported})
+        (tmp / Path(ONNX_SUMS).name).write_text(sums, encoding="utf-8")
         for path in [tmp, *tmp.iterdir()]:  # mkdtemp makes it owner-only
             path.chmod(0o755 if path.is_dir() else 0o644)
         swap_in(tmp, out_dir)
@@ -171,6 +212,7 @@ class OnnxEncoder:
         threads: int = 1,
         int8: bool = False,
         path: Path | None = None,
+        max_query_tokens: int = MAX_SEQ_LENGTH,
     ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
@@ -181,9 +223,10 @@ class OnnxEncoder:
             path = model_dir / graph
             if not is_current(model_dir, (graph,)):
                 raise OnnxModelMissingError(
-                    f"the ONNX encoder {path} is missing or was made from other weights: "
-                    + BUILD_HINT.format(path=model_dir)
+                    f"the ONNX encoder {path} is missing or its stamp says it was made from "
+                    "other weights: " + BUILD_HINT.format(path=model_dir)
                 )
+            verify_files(model_dir)  # before onnxruntime parses a byte of it
         self.path = Path(path)
         # Dynamic int8 quantises activations per batch, so a text's vector would depend on
         # the questions it happens to share a batch with (cosine 0.996 measured): the same
@@ -196,6 +239,13 @@ class OnnxEncoder:
         self.tokenizer.enable_padding(
             pad_id=self.tokenizer.token_to_id(pad_token), pad_token=pad_token
         )
+        # A question is cut shorter than a passage: the encoder's cost grows faster than the
+        # length, so an uncut 500-character question costs many short ones and a flood of
+        # them holds the encoder (tests/test_hardening.py measures the cost and the dev
+        # split). One tokenizer with its cut set per call, under a lock: a second copy of
+        # this 250k-word tokenizer would cost about 300 MB.
+        self.max_query_tokens = min(max_query_tokens, MAX_SEQ_LENGTH)
+        self._tokenizing = threading.Lock()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -220,12 +270,16 @@ class OnnxEncoder:
     ) -> np.ndarray:
         """Normalised embeddings (float32, one row per text); always normalised, as e5 is."""
         prompt = PROMPTS[prompt_name]
+        cut = self.max_query_tokens if prompt_name == "query" else MAX_SEQ_LENGTH
         batch_size = batch_size if self.batchable else 1
         rows = []
         for start in range(0, len(texts), batch_size):
-            batch = self.tokenizer.encode_batch(
-                [prompt + t for t in texts[start : start + batch_size]]
-            )
+            with self._tokenizing:
+                self.tokenizer.enable_truncation(cut)  # the closing </s> is kept
+                batch = self.tokenizer.encode_batch(
+                    [prompt + t for t in texts[start : start + batch_size]]
+                )
+                self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
             feed = {
                 "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),

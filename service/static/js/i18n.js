@@ -46,9 +46,17 @@ export const isLoaded = (l) => tables.has(l);
 /** The script to show the plan's text in for a UI language. */
 export const script = (l = current) => (SCRIPTS.includes(l) ? l : FALLBACK);
 
+/** "lang:key" of every string shown in English for want of its translation (the browser
+ * tests read it: a UI language should leave it empty). */
+export const missing = new Set();
+
 function lookup(l, key) {
-  for (const table of [tables.get(l), tables.get(FALLBACK)]) {
-    if (table && Object.hasOwn(table, key)) return table[key];
+  const own = tables.get(l);
+  if (own && Object.hasOwn(own, key)) return own[key];
+  const fallback = tables.get(FALLBACK);
+  if (fallback && Object.hasOwn(fallback, key)) {
+    if (l !== FALLBACK) missing.add(l + ":" + key);
+    return fallback[key];
   }
   return undefined;
 }

@@ -9,15 +9,18 @@ import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
 import { clear, replace } from "./dom.js";
 import * as router from "./router.js";
+import { segments, spans } from "./scripts.js";
 import { setBusy, setStatus } from "./status.js";
 import * as agencies from "./views/agencies.js";
 import * as agency from "./views/agency.js";
 import { renderError } from "./views/error.js";
 import { examples } from "./views/home.js";
+import * as overview from "./views/overview.js";
 import * as passage from "./views/passage.js";
+import * as plan from "./views/plan.js";
 import * as search from "./views/search.js";
 
-const VIEWS = { search, passage, agency, agencies };
+const VIEWS = { search, passage, agency, agencies, plan, overview };
 
 /* Shown when not even the English strings load: the one text that lives here. */
 const NO_STRINGS = "ATP Search could not load its text; reload the page. 页面文字加载失败，请刷新页面。";
@@ -37,7 +40,8 @@ function applyStrings() {
   document.documentElement.lang = lang;
   document.title = t("title");
   for (const n of document.querySelectorAll("[data-i18n]")) {
-    n.textContent = t(n.getAttribute("data-i18n"));
+    // the footer's document number 国办发〔2021〕13号 keeps its own lang in every UI language
+    replace(n, spans(segments(t(n.getAttribute("data-i18n")), lang), lang));
     if (!n.closest(".lang-switch")) n.setAttribute("lang", lang);
   }
   for (const n of document.querySelectorAll("[data-i18n-placeholder]")) {
@@ -48,6 +52,23 @@ function applyStrings() {
   }
   for (const b of document.querySelectorAll(".lang-btn")) {
     b.setAttribute("aria-pressed", b.getAttribute("data-lang") === lang ? "true" : "false");
+  }
+  // The phone's language button shows the current language by its own name.
+  const name = document.querySelector(`.lang-btn[data-lang="${lang}"]`);
+  const current = $("lang-current");
+  current.textContent = name ? name.textContent : lang;
+  current.setAttribute("lang", lang);
+  $("lang-toggle").setAttribute("aria-label", t("langLabel") + ": " + current.textContent);
+}
+
+/** Open or close the language list (folded on a phone; always open on wider screens). */
+function toggleLanguages(open) {
+  const toggle = $("lang-toggle");
+  document.querySelector(".site-header").classList.toggle("langs-open", open);
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  if (open) {
+    const pressed = document.querySelector('.lang-btn[aria-pressed="true"]');
+    if (pressed) pressed.focus();
   }
 }
 
@@ -68,6 +89,7 @@ const sameScreen = (a, b) => a.name === b.name && a.id === b.id && a.q === b.q;
 /** Draw `shown` in the current language. The URL's route is used when it is still the
  * same screen (the agency view's role filter changes the URL in place). */
 function render() {
+  document.title = t("title");
   const home = !shown || shown.route.name === "home";
   const box = $("examples");
   box.hidden = !home;
@@ -83,7 +105,11 @@ function render() {
   }
   const url = router.current();
   const route = sameScreen(url, shown.route) ? url : shown.route;
-  replace($("view"), VIEWS[shown.route.name].render(shown.model, route));
+  const view = VIEWS[shown.route.name];
+  replace($("view"), view.render(shown.model, route));
+  // a view may name itself, so bookmarks and history say which clause or agency it is
+  const name = view.title ? view.title(shown.model, route) : "";
+  document.title = name ? name + " · " + t("brand") : t("title");
 }
 
 function focusHeading() {
@@ -91,19 +117,34 @@ function focusHeading() {
   if (h) h.focus({ preventScroll: true });
 }
 
-/** Show the screen for the current URL; `userAction` moves scroll and focus to it. */
-async function show(userAction) {
+/* Screens seen in this tab, by URL: Back and Forward redraw them at once, where they were
+ * left, instead of asking the server again (a slow network makes Back feel broken). */
+const seen = new Map();
+const SEEN_MAX = 20;
+
+function remember(model) {
+  const key = location.pathname + location.search;
+  seen.delete(key);
+  seen.set(key, model);
+  if (seen.size > SEEN_MAX) seen.delete(seen.keys().next().value);
+}
+
+/** Show the screen for the current URL; `userAction` moves focus to it and scroll to its
+ * top, or to `scrollY` when Back or Forward returns to it. */
+async function show(userAction, scrollY = null) {
   const route = router.current();
   const token = ++nav;
   if (controller) controller.abort();
   controller = new AbortController();
   hideError();
   $("q").value = route.name === "search" ? route.q : "";
+  updateLimit(false);
   if (route.name === "home") {
     shown = { route };
     setStatus("");
     setBusy(false);
     render();
+    if (userAction) window.scrollTo(0, scrollY || 0);
     return;
   }
   const view = VIEWS[route.name];
@@ -111,16 +152,21 @@ async function show(userAction) {
   setStatus(route.name === "search" ? t("searching") : t("loading"));
   setBusy(true);
   try {
-    const model = await view.load(route, controller.signal);
+    const key = location.pathname + location.search;
+    const model = scrollY !== null && seen.has(key)
+      ? seen.get(key)
+      : await view.load(route, controller.signal);
     if (token !== nav) return;
+    remember(model);
     shown = { route, model };
     setBusy(false);
     render();
     setStatus(view.status ? view.status(model) : "", true);
     if (userAction) {
-      window.scrollTo(0, 0);
+      window.scrollTo(0, scrollY || 0);
       focusHeading();
     }
+    if (view.shown) view.shown(route, userAction); // e.g. scroll to the passage the URL names
   } catch (err) {
     if (token !== nav || (err && err.name === "AbortError")) return;
     if (!(err instanceof ApiError)) console.error(err); // a bug of the page, not the server
@@ -140,7 +186,30 @@ async function setLanguage(lang) {
   }
   i18n.remember(lang);
   applyStrings();
+  updateLimit();
   render();
+}
+
+/* The question's length against the server's limit (ATP_MAX_QUERY_CHARS, 500 by default,
+ * written into the page as data-max): a counter near the limit, and a message instead of a
+ * silent cut when it is over. */
+let limitShown = false;
+
+function updateLimit(show) {
+  const box = $("q");
+  const max = Number(box.getAttribute("data-max")) || Infinity;
+  const n = [...box.value.trim()].length; // code points, as the server counts
+  const over = n > max;
+  if (show !== undefined) limitShown = show && over;
+  if (!over) limitShown = false;
+  const count = $("q-count");
+  count.hidden = n < 0.8 * max;
+  count.textContent = `${n} / ${max}`;
+  count.classList.toggle("over", over);
+  box.setAttribute("aria-invalid", over ? "true" : "false");
+  $("q-limit").hidden = !limitShown;
+  $("q-limit").textContent = limitShown ? t("tooLong", { n, max }) : "";
+  return over;
 }
 
 function wire() {
@@ -151,16 +220,35 @@ function wire() {
       $("q").focus();
       return;
     }
+    if (updateLimit(true)) {
+      $("q").focus();
+      return;
+    }
     $("q").blur();
     router.navigate(router.urls.search(q));
   });
+  $("q").addEventListener("input", () => updateLimit());
   for (const b of document.querySelectorAll(".lang-btn")) {
     const lang = b.getAttribute("data-lang");
     const prefetch = () => i18n.load(lang).catch(() => {});
     b.addEventListener("pointerenter", prefetch);
     b.addEventListener("focus", prefetch);
-    b.addEventListener("click", () => setLanguage(lang));
+    b.addEventListener("click", () => {
+      if ($("lang-toggle").getAttribute("aria-expanded") === "true") {
+        toggleLanguages(false);
+        $("lang-toggle").focus();
+      }
+      setLanguage(lang);
+    });
   }
+  $("lang-toggle").addEventListener("click", () =>
+    toggleLanguages($("lang-toggle").getAttribute("aria-expanded") !== "true"));
+  $("lang-switch").addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && $("lang-toggle").getAttribute("aria-expanded") === "true") {
+      toggleLanguages(false);
+      $("lang-toggle").focus();
+    }
+  });
   router.start(show);
 }
 

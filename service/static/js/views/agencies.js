@@ -21,7 +21,7 @@ export const haystack = (a) =>
 export function render(model) {
   const items = Array.isArray(model.data.agencies) ? model.data.agencies.filter((a) => a && a.id) : [];
   const sc = script();
-  const list = el("ul", { class: "agency-list" }, items.map((a) => el("li", { "data-search": haystack(a) },
+  const list = el("ul", { class: "agency-list" }, items.map((a) => el("li", { "data-search": haystack(a), "data-id": a.id },
     linkTo(router.urls.agency(a.id), "agency-link", agencyName(a), { lang: sc }),
     el("span", { class: "agency-sub" },
       // the other name a reader may know it by: Chinese beside English, English beside Chinese
@@ -42,5 +42,29 @@ export function render(model) {
     el("h2", { tabindex: "-1", "data-focus": "", text: t("agencyListTitle") }),
     el("p", { class: "hint", text: t("agencyListIntro") }),
     el("label", { for: "agency-filter", class: "search-label small", text: t("agencyFilter") }),
-    filter, list, none);
+    filter, sorter(items, list, sc), list, none);
+}
+
+/** Order the list by lead or cooperating count (largest first) or by name, in place. */
+function sorter(items, list, sc) {
+  const byId = new Map(items.map((a) => [a.id, a]));
+  const key = {
+    lead: (a) => [-(Number(a.lead_count) || 0), -(Number(a.cooperating_count) || 0)],
+    coop: (a) => [-(Number(a.cooperating_count) || 0), -(Number(a.lead_count) || 0)],
+    name: () => [0, 0],
+  };
+  const sort = (by) => {
+    const lis = Array.from(list.children);
+    const a = (li) => byId.get(li.getAttribute("data-id"));
+    lis.sort((x, y) => {
+      const [p, q] = [key[by](a(x)), key[by](a(y))];
+      return p[0] - q[0] || p[1] - q[1] || agencyName(a(x)).localeCompare(agencyName(a(y)), sc);
+    });
+    for (const li of lis) list.appendChild(li);
+  };
+  return el("fieldset", { class: "role-filter agency-sort" }, el("legend", { text: t("sortBy") }),
+    [["lead", t("colLeadTotal")], ["coop", t("colCoopTotal")], ["name", t("colAgency")]].map(([by, label]) =>
+      el("label", { class: "seg", for: "sort-" + by },
+        el("input", { type: "radio", name: "agency-sort", value: by, id: "sort-" + by, on: { change: () => sort(by) } }),
+        label)));
 }

@@ -100,6 +100,7 @@ export function passageCard(p, { highlights, role } = {}) {
   const sc = script();
   const id = str(p.id);
   const url = router.urls.passage(id);
+  const here = router.current();
   return el("article", { class: "card", "data-id": id, "data-role": role || null },
     el("div", { class: "card-meta" },
       kindBadge(p.kind), roleBadge(role), el("code", { class: "pid", title: t("id") }, id)),
@@ -109,5 +110,6 @@ export function passageCard(p, { highlights, role } = {}) {
     agencyRows(p),
     el("div", { class: "card-actions" },
       linkTo(url, "btn btn-small", t("compare")),
+      linkTo(router.urls.plan({ at: id, q: here.name === "search" ? here.q : null }), "btn btn-small btn-ghost read-in-plan", t("readInPlan")),
       copyLinkButton(url, "btn btn-small btn-ghost copy-link")));
 }

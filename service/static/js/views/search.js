@@ -4,7 +4,7 @@
 import * as api from "../api.js";
 import { el } from "../dom.js";
 import { t } from "../i18n.js";
-import { renderAnswer } from "./answer.js";
+import { declined, intentOf, renderAnswer } from "./answer.js";
 import { passageCard, unofficialNote } from "./parts.js";
 
 /** Statuses of /ask after which /search is worth a try: the answer step failed, not the query. */
@@ -28,30 +28,50 @@ export async function load(route, signal) {
 
 const resultsOf = (model) => (Array.isArray(model.data.results) ? model.data.results : []);
 
-/** The status line once results are on screen. */
+/** The status line once results are on screen: a decline or a fact says so, not a count.
+ * (Without an answer, when /ask failed, the data is /search's: read as a clause.) */
 export function status(model) {
-  const covered = model.data.answered === false ? t("notCovered") + ". " : "";
-  return covered + t("found", { n: resultsOf(model).length });
+  const data = model.data;
+  if (declined(data)) return t("notCovered");
+  if (intentOf(data) === "fact") return t("answerShown");
+  return t("found", { n: resultsOf(model).length });
+}
+
+const cards = (results, title, highlight) => el("ol", { class: "cards results", "aria-label": title },
+  results.map((r) => el("li", null, passageCard(r.passage, { highlights: highlight ? r.highlights : null }))));
+
+/** The ranked passages: listed as relevant under an answer; under a decline, folded away
+ * under a neutral label and without highlights (they do not answer the question); not at
+ * all beside a fact about the plan. */
+function resultsSection(model, results) {
+  const data = model.data;
+  if (intentOf(data) === "fact") return null;
+  const n = resultsOf(model).length;
+  const count = el("span", { class: "count", text: "(" + n + ")" });
+  if (declined(data)) {
+    if (!results.length) return null;
+    return el("details", { class: "results-section nearest-passages" },
+      el("summary", { class: "section-title" }, t("nearest"), " ", count),
+      el("p", { class: "note small", text: t("nearestNote") }),
+      cards(results, t("nearest"), false),
+      unofficialNote());
+  }
+  const title = t("relevant");
+  return el("section", { class: "results-section", "aria-labelledby": "results-h" },
+    el("h2", { id: "results-h", class: "section-title" }, title, " ", count),
+    results.length ? cards(results, title, true) : el("p", { class: "empty", text: t("noResults") }),
+    results.length ? unofficialNote() : null);
 }
 
 export function render(model, route) {
   const data = model.data;
   const results = resultsOf(model).filter((r) => r && r.passage);
   const byId = new Map(results.filter((r) => r.passage.id).map((r) => [r.passage.id, r.passage]));
-  const answered = data.answered !== false;
   const heading = el("h2", { class: "results-for", tabindex: "-1", "data-focus": "" }, t("resultsFor", { q: route.q }));
   const failed = model.answerFailed ? el("p", { class: "note", text: t("answerUnavailable") }) : null;
   const side = renderAnswer(data, byId) || failed;
-
-  const title = answered ? t("relevant") : t("nearest");
-  const list = el("ol", { class: "cards results", "aria-label": title },
-    results.map((r) => el("li", null, passageCard(r.passage, { highlights: r.highlights }))));
-  const section = el("section", { class: "results-section", "aria-labelledby": "results-h" },
-    el("h2", { id: "results-h", class: "section-title" }, title, " ",
-      el("span", { class: "count", text: "(" + resultsOf(model).length + ")" })),
-    results.length ? list : el("p", { class: "empty", text: t("noResults") }),
-    results.length ? unofficialNote() : null);
-
-  return [heading, el("div", { class: "search-layout" + (side ? " has-answer" : "") },
+  const section = resultsSection(model, results);
+  const layout = "search-layout" + (side && section ? " has-answer" : "");
+  return [heading, el("div", { class: layout },
     side ? el("div", { class: "answer-col" }, side) : null, section)];
 }
