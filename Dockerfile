@@ -86,6 +86,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     ORT_DISABLE_TELEMETRY=1 \
     ATP_HOST=0.0.0.0 \
     ATP_PORT=8000 \
+    ATP_METRICS_PORT=9100 \
     ATP_MODEL_DIR=/app/models/multilingual-e5-small \
     ATP_INDEX_DIR=/app/index/data \
     ATP_CORPUS_DIR=/app/corpus/data
@@ -95,7 +96,8 @@ COPY --from=build /out/model /app/models/multilingual-e5-small
 COPY --from=build /out/app /app
 WORKDIR /app
 USER 10001:10001
-# 8000: the app; 8080: the proxy's public port; 9090: the proxy's /metrics port.
+# 8000: the app; 8080: the proxy's public port; 9090: the proxy's /metrics port (the app's
+# own, ATP_METRICS_PORT 9100, listens on loopback only).
 EXPOSE 8000 8080 9090
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["/opt/venv/bin/python", "/app/deploy/healthcheck.py"]

@@ -110,6 +110,18 @@ def proxy_refuses_large_bodies(base: str, _metrics: str) -> str:
     return f"{over} bytes -> 413, {under} bytes -> the app's {passed.status} {code}"
 
 
+def foreign_hosts_are_refused(base: str, _metrics: str) -> str:
+    """The proxy passes the client's Host on, and the app serves only its own names."""
+    req = urllib.request.Request(base + "/healthz", headers={"Host": "attacker.example"})
+    try:
+        with OPENER.open(req, timeout=10) as response:
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    check(status == 400, f"Host attacker.example: {status}")
+    return "Host attacker.example -> 400"
+
+
 def proxy_hides_its_version(base: str, _metrics: str) -> str:
     server = request(base + "/healthz").headers.get("Server", "")
     check(server in ("", "nginx"), f"Server header gives a version: {server!r}")
@@ -163,6 +175,7 @@ CHECKS: list[Callable[[str, str], str]] = [
     search_finds_pinned_passages,
     metrics_only_on_the_metrics_port,
     proxy_refuses_large_bodies,
+    foreign_hosts_are_refused,
     proxy_hides_its_version,
     slow_headers_are_cut_off,
     idle_connections_do_not_starve_requests,

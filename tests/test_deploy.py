@@ -198,6 +198,36 @@ def test_service_exposes_the_proxy_only_and_metrics_stay_inside():
     assert "app" not in admitted
 
 
+def test_probes_send_a_host_the_app_serves():
+    """The kubelet's probes would send the pod address as Host, which the app refuses (400):
+    each sends one ATP_ALLOWED_HOSTS lists, or no pod is ever ready."""
+    env = {e["name"]: e["value"] for e in containers()["app"]["env"]}
+    allowed = json.loads(env["ATP_ALLOWED_HOSTS"])
+    probes = [
+        c[probe]["httpGet"]
+        for c in containers().values()
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe")
+        if "httpGet" in c.get(probe, {})
+    ]
+    assert len(probes) == 4
+    for probe in probes:
+        assert {h["name"]: h["value"] for h in probe["httpHeaders"]}["Host"] in allowed
+
+
+def test_proxy_reaches_the_apps_metrics_port_and_outlives_no_keep_alive():
+    from service.settings import Settings
+
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    env = " ".join(i for i in dockerfile_instructions() if i.startswith("ENV "))
+    metrics_port = re.search(r"ATP_METRICS_PORT=(\d+)", env)[1]
+    assert (
+        re.search(r"upstream app_metrics \{\s*server 127\.0\.0\.1:(\d+) ", conf)[1] == metrics_port
+    )
+    assert re.search(r"location = /metrics \{\s*proxy_pass http://app_metrics;", conf)
+    idle = re.search(r"upstream app \{[^}]*keepalive_timeout (\d+)s;", conf)
+    assert int(idle[1]) < Settings().keep_alive_s
+
+
 def test_proxy_limits_match_the_app():
     from service.settings import Settings
 
