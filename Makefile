@@ -58,3 +58,10 @@ bench: index
 
 clean:
 	rm -rf index/data .pytest_cache
+
+# Build the image with Debian's podman (as root; installs podman, runc, debootstrap and the
+# linters when missing), run it as its Kubernetes pod does (app + nginx proxy) on loopback,
+# check it, print its size (deploy/image-test.sh).
+.PHONY: image-test
+image-test:
+	VENV=$(VENV) bash deploy/image-test.sh

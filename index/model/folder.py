@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -143,9 +143,9 @@ def stamp(source: Path) -> dict[str, str]:
     }
 
 
-def missing_files(model_dir: Path) -> list[str]:
-    """Names from REQUIRED_FILES absent in ``model_dir`` (empty when the folder is usable)."""
-    return [name for name in REQUIRED_FILES if not (Path(model_dir) / name).exists()]
+def missing_files(model_dir: Path, files: Sequence[str] = REQUIRED_FILES) -> list[str]:
+    """Names from ``files`` absent in ``model_dir`` (empty when the folder is usable)."""
+    return [name for name in files if not (Path(model_dir) / name).exists()]
 
 
 def is_up_to_date(model_dir: Path, bin_path: Path | None = None) -> bool:
@@ -162,11 +162,11 @@ def is_up_to_date(model_dir: Path, bin_path: Path | None = None) -> bool:
     return same_converter and found.get("source_sha256") == sha256_file(source)
 
 
-def require_folder(model_dir: Path) -> Path:
-    """``model_dir`` if the conversion finished there; else a ModelMissingError saying how
-    to build it."""
+def require_folder(model_dir: Path, files: Sequence[str] = REQUIRED_FILES) -> Path:
+    """``model_dir`` if the conversion finished there (its ``files`` exist; by default all a
+    conversion writes); else a ModelMissingError saying how to build it."""
     model_dir = Path(model_dir)
-    missing = missing_files(model_dir)
+    missing = missing_files(model_dir, files)
     if missing:
         state = "does not exist" if not model_dir.exists() else f"is incomplete (no {missing[0]})"
         raise ModelMissingError(

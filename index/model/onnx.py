@@ -54,6 +54,9 @@ ONNX_STAMP = f"{ONNX_DIR}/atp_onnx.json"
 # and checked before the server loads anything: a flipped byte must not change answers.
 ONNX_SUMS = f"{ONNX_DIR}/SHA256SUMS"
 EXPORTER_VERSION = "3"
+# What the encoder reads beside its graph: a folder served from ONNX needs only these and the
+# graph it runs (the container image ships no safetensors weights and no int8 copy).
+RUNTIME_FILES = ("config.json", "tokenizer.json", "special_tokens_map.json", STAMP_FILE)
 MIN_COSINE = 0.9999  # float32: the same model, only the runtime differs
 MIN_COSINE_INT8 = 0.99  # int8: measured min 0.9935 on the 297 eval questions
 CHECK_TEXTS = (
@@ -76,14 +79,17 @@ def _stamp(model_dir: Path) -> dict:
     return {"exporter_version": EXPORTER_VERSION, "source_stamp": source}
 
 
-def is_current(model_dir: Path) -> bool:
-    """True when the export exists and was made by this exporter from these weights."""
+def is_current(model_dir: Path, graphs: Sequence[str] = (ONNX_FILE, ONNX_INT8_FILE)) -> bool:
+    """True when the export's ``graphs`` (by default both) and its checksum list exist and
+    were made by this exporter from these weights."""
     try:
         stamp = json.loads((model_dir / ONNX_STAMP).read_text(encoding="utf-8"))
         wanted = _stamp(model_dir)
     except (OSError, ValueError):
         return False
-    files = [ONNX_FILE, f"{ONNX_DIR}/{ONNX_DATA}", ONNX_INT8_FILE, ONNX_SUMS]
+    files = [*graphs, ONNX_SUMS]
+    if ONNX_FILE in graphs:
+        files.append(f"{ONNX_DIR}/{ONNX_DATA}")
     return all((model_dir / f).exists() for f in files) and stamp == wanted
 
 
@@ -211,10 +217,11 @@ class OnnxEncoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        model_dir = require_folder(model_dir)
+        model_dir = require_folder(model_dir, RUNTIME_FILES)
         if path is None:
-            path = model_dir / (ONNX_INT8_FILE if int8 else ONNX_FILE)
-            if not is_current(model_dir):
+            graph = ONNX_INT8_FILE if int8 else ONNX_FILE
+            path = model_dir / graph
+            if not is_current(model_dir, (graph,)):
                 raise OnnxModelMissingError(
                     f"the ONNX encoder {path} is missing or its stamp says it was made from "
                     "other weights: " + BUILD_HINT.format(path=model_dir)
