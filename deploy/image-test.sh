@@ -7,14 +7,14 @@
 # when missing. When no image registry is reachable, the Debian base image is made here with
 # debootstrap from the machine's own apt mirror (read from its apt sources).
 #
-# Settings (environment): ATP_IMAGE_WORK (podman storage and config, kept between runs as the
+# Settings (environment): IMAGE_TEST_WORK (podman storage and config, kept between runs as the
 # layer cache; default /var/tmp/atp-image-test), ATP_IMAGE (tag; default
 # localhost/atp-search:test), ATP_BASE_IMAGE (skip the registry probe and use this base).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 
-WORK=${ATP_IMAGE_WORK:-/var/tmp/atp-image-test}
+WORK=${IMAGE_TEST_WORK:-/var/tmp/atp-image-test}
 IMAGE=${ATP_IMAGE:-localhost/atp-search:test}
 LOCAL_BASE=localhost/debian:bookworm-minbase
 REGISTRY_BASE=docker.io/library/debian:bookworm-slim

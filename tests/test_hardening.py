@@ -537,9 +537,18 @@ def test_the_page_loads_only_what_its_policy_allows():
 
 def test_head_is_answered_as_get_without_a_body(app_client):
     for path in ("/", "/search?q=反拐", "/readyz", "/static/style.css", "/docs"):
-        got, head = app_client.get(path), app_client.head(path)
-        assert head.status_code == got.status_code == 200, path
-        assert head.content == b"" and head.headers["content-length"] == str(len(got.content))
+        for encoding in ("identity", "gzip"):  # a HEAD says what the GET sends, compressed or not
+            headers = {"accept-encoding": encoding}
+            got, head = (
+                app_client.get(path, headers=headers),
+                app_client.head(path, headers=headers),
+            )
+            assert head.status_code == got.status_code == 200, path
+            assert head.content == b""
+            assert head.headers["content-length"] == got.headers["content-length"], path
+            assert head.headers.get("content-encoding") == got.headers.get("content-encoding")
+        plain = app_client.get(path, headers={"accept-encoding": "identity"})
+        assert plain.headers["content-length"] == str(len(plain.content)), path
 
 
 def test_hosts_default_to_this_machine_and_can_be_set(settings):

@@ -1272,11 +1272,6 @@ def test_a_question_over_the_limit_is_not_cut_and_the_page_says_so(web):
     assert other.locator("#q").input_value() == long_question
 
 
-@pytest.mark.xfail(
-    reason="layout shift 0.15 since the reading view and overview merged with the phone "
-    "layout (tools + frontend branches); to be fixed, see the closing note of this stop",
-    strict=False,
-)
 @pytest.mark.parametrize(
     "path", ["/", "/?q=" + urllib.parse.quote(ZH_QUESTION), "/?agency=mps", "/?passage=2.2.2.3"]
 )
@@ -1292,3 +1287,33 @@ def test_late_filled_parts_shift_no_layout(web, browser, path):
     page.wait_for_selector("#view section, #examples:not([hidden])", timeout=WAIT_MS)
     page.wait_for_timeout(500)
     assert page.evaluate("window.__cls") <= 0.05
+
+
+def test_the_first_screen_is_in_the_readers_language_before_any_script_runs(web, browser):
+    """Issue 14: no English first and Chinese later. With scripts off, the page as the server
+    sends it is already in the browser's language; a language picked on the page is the
+    one the next first screen comes in (its cookie), scripts off again."""
+    strings = ui_strings("zh-Hant")
+    bare = browser.new_context(locale="zh-TW", java_script_enabled=False)
+    web.contexts.append(bare)
+    page = bare.new_page()
+    page.goto(web.base + "/")
+    assert page.locator("html").get_attribute("lang") == "zh-Hant"
+    assert page.locator("#search-btn").inner_text() == strings["searchBtn"]
+    assert page.locator("#q").get_attribute("placeholder") == strings["placeholder"]
+    assert page.title() == strings["title"]
+
+    live = web.open("/", locale="zh-TW")
+    if live.locator("#lang-toggle").is_visible():  # folded on a narrow screen
+        live.locator("#lang-toggle").click()
+    live.get_by_role("button", name="Tiếng Việt", exact=True).click()
+    expect(live.locator("#search-btn")).to_have_text(ui_strings("vi")["searchBtn"])
+    cookies = {c["name"]: c["value"] for c in live.context.cookies()}
+    assert cookies.get("atp_lang") == "vi"
+    bare_again = browser.new_context(locale="zh-TW", java_script_enabled=False)
+    web.contexts.append(bare_again)
+    bare_again.add_cookies([{"name": "atp_lang", "value": "vi", "url": web.base}])
+    again = bare_again.new_page()
+    again.goto(web.base + "/")
+    assert again.locator("html").get_attribute("lang") == "vi"
+    assert again.locator("#search-btn").inner_text() == ui_strings("vi")["searchBtn"]

@@ -5,9 +5,13 @@
 
 import { request } from "./api.js";
 
-const BASE = "/static/i18n/";
+// beside this module: under /static/v/<version>/ when the page came from the server
+const BASE = new URL("../i18n/", import.meta.url).pathname;
 export const FALLBACK = "en";
 const STORE_KEY = "atp.lang";
+// the same choice for the server, which writes the first screen in it (service/page.py)
+const COOKIE = "atp_lang";
+const YEAR_S = 365 * 24 * 3600;
 
 /** Scripts the plan's text exists in; a UI language outside them reads the English text. */
 export const SCRIPTS = ["zh-Hans", "zh-Hant", "en"];
@@ -102,7 +106,8 @@ export function matchLanguage(preferred, supported, fallback = FALLBACK) {
   return fallback;
 }
 
-/** The language to start in: the one chosen before, else the browser's preference. */
+/** The language to start in: the one chosen before, else the one the server wrote the
+ * page in (from the same choice or Accept-Language), else the browser's preference. */
 export function detect(supported) {
   try {
     const saved = localStorage.getItem(STORE_KEY);
@@ -110,6 +115,8 @@ export function detect(supported) {
   } catch {
     /* storage blocked */
   }
+  const root = document.documentElement;
+  if (root.hasAttribute("data-rendered") && supported.includes(root.lang)) return root.lang;
   const prefs = navigator.languages && navigator.languages.length
     ? navigator.languages
     : [navigator.language || FALLBACK];
@@ -122,4 +129,6 @@ export function remember(l) {
   } catch {
     /* storage blocked */
   }
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${COOKIE}=${encodeURIComponent(l)}; Max-Age=${YEAR_S}; Path=/; SameSite=Lax${secure}`;
 }
