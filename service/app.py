@@ -1,5 +1,6 @@
 """The HTTP API of docs/API.md: an app factory, a lifespan that loads once, thin routes."""
 
+import ipaddress
 import json
 import logging
 import threading
@@ -18,7 +19,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CollectorRegistry, Counter, start_http_server
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -84,6 +91,14 @@ LOGGED_PATH_CHARS = 200
 # what it has seen itself). Versioned static files never change; the rest revalidates.
 IMMUTABLE = "public, max-age=31536000, immutable"
 PRIVATE_PATHS = ("/ask", "/search")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a client address is this machine's (127.0.0.0/8, ::1). Pure."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def cache_policy(path: str) -> str:
@@ -325,8 +340,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     instrumentator = Instrumentator(registry=registry, excluded_handlers=["/metrics"])
     instrumentator.instrument(app)
-    if settings.metrics_public:
-        instrumentator.expose(app, include_in_schema=False)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        """GET /metrics of the contract: to this machine always (the operator's own
+        scraper, `curl` on the host), to other machines only with ATP_METRICS_PUBLIC: it
+        tells load and error rates. A proxy in front must not pass it (deploy/nginx.conf)."""
+        client = request.client.host if request.client else ""
+        if not (settings.metrics_public or is_loopback(client)):
+            raise StarletteHTTPException(404)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
     # innermost first: each add_middleware wraps what is there
     if settings.cors_origins:
         app.add_middleware(

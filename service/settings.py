@@ -85,7 +85,9 @@ class Settings(BaseSettings):
     )
     docs: bool = Field(True, description="serve /docs (Swagger UI, self-hosted: no CDN)")
     metrics_public: bool = Field(
-        False, description="also serve /metrics on the public port (off: it tells load and errors)"
+        False,
+        description="serve /metrics on the public port to other machines too (off: only to "
+        "this machine's own clients, as it tells load and errors)",
     )
     metrics_port: int | None = Field(
         None,

@@ -579,12 +579,19 @@ def test_docs_are_served_from_the_installed_package_not_a_cdn(app_client, settin
 
 
 def test_metrics_are_off_the_public_port_unless_asked(app_client, settings, engine):
+    """Other machines get 404 (TestClient's client is not a loopback address); the
+    contract's GET /metrics still answers this machine (a real server on 127.0.0.1)."""
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.app import create_app, is_loopback
     from service.launcher import free_port
 
     assert app_client.get("/metrics").status_code == 404
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("127.8.0.1")
+    assert not is_loopback("10.0.0.1") and not is_loopback("testclient")
+    with Server() as server:
+        local = httpx.get(server.base + "/metrics")
+        assert local.status_code == 200 and "atp_searches_total" in local.text
     port = free_port()
     apart = settings.model_copy(update={"metrics_port": port})
     with TestClient(create_app(apart, engine=engine)) as client:
