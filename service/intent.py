@@ -123,6 +123,7 @@ GAPS: dict[str, re.Pattern] = {
     "outcome": _any(  # how the plan has worked out: it sets goals, it reports no results
         r"效果(怎么样|如何|好不好|好吗)|成效(如何|怎么样)|有没有(效果|用|成效)|实施以来|实施得怎么样",
         r"成功了吗|落实得怎么样|完成了吗|进展如何|进展怎么样|做得怎么样",
+        r"(计划|它)(有用|管用|起作用|有效)(吗|不)|(计划|它)有没有(用|效)",
         r"\b(has|have|did) (the plan|it|this plan|china) (been |)(work|worked|succeed|succeeded|"
         r"effective|successful|achieve|achieved)\b|\bbeen effective\b|\bso far\b|"
         r"\bhow well\b|\bresults of the plan\b|\bdid it work\b",
@@ -357,7 +358,8 @@ FACTS: dict[str, re.Pattern] = {  # checked in this order
         r"\bwhich (body|agency|department|office|authority) (issued|published|adopted)\b",
     ),
     "period": _any(
-        r"期限|时期|时段|有效期|实施期|起止|到哪年|到什么时候|多少年|几年|到期|截止|哪几年|结束|为期",
+        r"期限|时期|时段|有效期|实施期|起止|到哪一?年|到什么时候|多少年|几年|到期|截止|哪几年|结束|为期",
+        r"管到|管几年|管多久|执行到|实施到|有效到|持续到|用到",
         r"\b(period|how long|which years|what years|timeframe|time frame|cover|covers|last|lasts|"
         r"valid|expire|expires|run|runs|until|span|end|ends|finish|finishes)\b",
     ),
@@ -463,13 +465,15 @@ _PLAN_FILLER = _any(
     *(p.pattern for p in FACTS.values()),
     _OBLIGATION_WORDS.pattern,
     r"是|这|那|该|本|个|份|部|分|什么时候|何时|谁|哪个|部门|发布|印发|出台|颁布|制定|国务院|办公厅|发",
+    r"包括|包含|组成|构成|涵盖|正式|官方",
 )
 _PLAN_EN_FILLER = _EN_FILLER | frozenset(
     """when who issued published adopted released promulgated date day year years period long
     cover covers last lasts valid until run runs title called name full official
     structure structured organized organised outline contents divided sections
     chapters against document notice policy reference file no new current latest begin
-    start end effect come came into force""".split()  # noqa: SIM905
+    start end effect come came into force officially formally exact include includes
+    including consist consists contain contains made up""".split()  # noqa: SIM905
 )
 
 
