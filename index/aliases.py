@@ -10,12 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 from corpus.models import Agency
 from corpus.names import name_key
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Where a place name ends before a local bureau's name: 北京市|公安局, 朝阳区|民政局.
 _PLACE_END = "省市区县州盟旗镇乡"
+# A long English name typed with a slip ("ministry of educaton", "civil affair"): close
+# enough when at most one edit in ten characters; only names of three words or more, so a
+# short word is never mistaken for a name.
+TYPO_SIMILARITY = 0.9
+TYPO_MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class AliasTable:
     chinese: tuple[tuple[str, str, bool], ...]  # (normalised name, id, own), longest first
     latin: tuple[tuple[re.Pattern, str, bool], ...]  # longest first
     abbreviations: tuple[tuple[re.Pattern, str, bool], ...]
+    long_latin: tuple[tuple[str, int, str, bool], ...] = ()  # (name, words, id, own)
 
     @classmethod
     def from_registry(cls, agencies: list[Agency]) -> AliasTable:
@@ -50,12 +58,18 @@ class AliasTable:
                 )
         chinese = sorted(set(chinese), key=lambda item: (-len(item[0]), item))
         latin = sorted(set(latin), key=lambda item: (-len(item[0]), item))
+        long_latin = tuple(
+            (name, len(name.split()), i, own)
+            for name, i, own in latin
+            if len(name.split()) >= TYPO_MIN_WORDS
+        )
         return cls(
             tuple(agencies),
             exact,
             tuple(chinese),
             tuple((_word(name, plural=True), i, own) for name, i, own in latin),
             tuple(abbreviations),
+            long_latin,
         )
 
     def resolve(self, name: str) -> Agency | None:
@@ -90,11 +104,26 @@ class AliasTable:
             if pattern.search(remaining):
                 found[agency_id] = found.get(agency_id, False) or own
                 remaining = pattern.sub(" ", remaining)
+        if not found:
+            found.update(self._near_misses(remaining))
         cased = name_key(text, casefold=False)
         for pattern, agency_id, own in self.abbreviations:
             typed = (m.group() for m in pattern.finditer(cased))
             if any(sum(c.isupper() for c in word) >= 2 for word in typed):
                 found[agency_id] = found.get(agency_id, False) or own
+        return found
+
+    def _near_misses(self, text: str) -> dict[str, bool]:
+        """Agencies named by a long English name with a typo: each run of as many words as
+        the name, compared by edit distance (tried only when no name matched exactly)."""
+        words = re.findall(r"[a-z0-9]+", text)
+        found: dict[str, bool] = {}
+        for name, size, agency_id, own in self.long_latin:
+            for start in range(len(words) - size + 1):
+                window = " ".join(words[start : start + size])
+                if Levenshtein.normalized_similarity(window, name) >= TYPO_SIMILARITY:
+                    found[agency_id] = found.get(agency_id, False) or own
+                    break
         return found
 
 

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from rapidfuzz.distance import Levenshtein
+
 from corpus.models import Agency
 from corpus.scripts import to_simplified
 from index.roles import RoleFilter
@@ -92,6 +94,7 @@ GAPS: dict[str, re.Pattern] = {
     ),
     "contact": _any(
         r"电话号码|电话是多少|打什么电话|打哪个电话|拨打|热线|联系电话|联系方式|网址|邮箱|微信号|公众号",
+        r"(办|局|部|所|队|中心|站|机构|部门)(的)?电话|电话\s*[?？]?$",
         r"(什么|哪个|多少)号码|号码是|专线|拨打|拨哪|打哪个号",
         r"\b(hotline|hot line|helpline|help line|phone number|telephone number|phone no|url)\b",
         r"\b(e-?mail address|whatsapp|what number|which number)\b",
@@ -127,6 +130,8 @@ GAPS: dict[str, re.Pattern] = {
         r"\b(has|have|did) (the plan|it|this plan|china) (been |)(work|worked|succeed|succeeded|"
         r"effective|successful|achieve|achieved)\b|\bbeen effective\b|\bso far\b|"
         r"\bhow well\b|\bresults of the plan\b|\bdid it work\b",
+        r"\b(is|are) (the plan|it|this plan|this) (working|effective|successful|a success)\b",
+        r"\bdoes (the plan|it|this plan) (work|help)\b",
     ),
     "procedure": _any(
         r"签证|绿卡|庇护|难民|打官司|民事诉讼|民事赔偿|索赔|律师费|请律师|找律师|离婚|抚养权|手续",
@@ -341,7 +346,9 @@ _FOREIGN_LAW = _any(
 # -- facts about the plan itself -------------------------------------------------------------
 _PLAN = _any(
     r"行动计划|反拐计划|这个计划|这份计划|该计划|本计划|这份文件|这个文件|该文件|文件|通知|13号文|计划",
+    r"国办发",
     r"\b(action plan|the plan|this plan|plan|document|notice|policy)\b",
+    r"\bstate council (release|issue|publish|adopt)\w* (this|it)\b",
 )
 STRONG_FACTS = ("document_number", "issuer")  # asked of the plan, they are never about a clause
 FACTS: dict[str, re.Pattern] = {  # checked in this order
@@ -442,6 +449,9 @@ _EN_FILLER = frozenset(
 )
 
 
+TYPO_WORD_SIMILARITY = 0.8  # one slip in a word of five to nine letters
+
+
 def _remainder(text: str, names: list[str], cjk_words: re.Pattern) -> tuple[str, list[str]]:
     """What is left of a question once the given names and the generic words are removed:
     (Chinese characters, English words)."""
@@ -450,7 +460,14 @@ def _remainder(text: str, names: list[str], cjk_words: re.Pattern) -> tuple[str,
             text = re.sub(re.escape(name.lower()) + "[局厅处所委办院]?", " ", text)
     chinese = "".join(re.findall(r"[\u4e00-\u9fff]", cjk_words.sub(" ", text)))
     words = [w for w in re.findall(r"[a-z]+", text) if w not in _EN_FILLER]
+    # a name typed with a slip (index/aliases.py found the agency by edit distance)
+    typed = {w for name in names for w in re.findall(r"[a-z]{5,}", name)}
+    words = [w for w in words if not any(_near(w, t) for t in typed)]
     return chinese, words
+
+
+def _near(word: str, name_word: str) -> bool:
+    return Levenshtein.normalized_similarity(word, name_word) >= TYPO_WORD_SIMILARITY
 
 
 def _agency_names(agency: Agency) -> list[str]:
@@ -472,8 +489,8 @@ _PLAN_EN_FILLER = _EN_FILLER | frozenset(
     cover covers last lasts valid until run runs title called name full official
     structure structured organized organised outline contents divided sections
     chapters against document notice policy reference file no new current latest begin
-    start end effect come came into force officially formally exact include includes
-    including consist consists contain contains made up""".split()  # noqa: SIM905
+    start end effect come came into force state council release officially formally exact
+    include includes including consist consists contain contains made up""".split()  # noqa: SIM905
 )
 
 

@@ -737,3 +737,28 @@ def test_an_officer_tags_the_agency_but_adds_no_words_of_its_name(engine):
     ministry = engine.searcher.analyse("MPS 解救被拐妇女时被围堵")
     assert [a.id for a in ministry.agencies] == ["mps"]
     assert mps_words <= set(ministry.en_tokens)
+
+
+@pytest.mark.parametrize(
+    ("question", "agency_id"),
+    [
+        ("What are the tasks of the Ministry of Educaton?", "moe"),
+        ("responsibilities of the ministry of civil affair", "mca"),
+        ("what does the Minstry of Public Security lead", "mps"),
+        ("Supreme Peoples Procuratorat cases", "spp"),
+    ],
+)
+def test_a_long_english_name_typed_with_a_slip_still_tags_its_agency(client, question, agency_id):
+    assert [a["id"] for a in _search(client, question)["agencies"]] == [agency_id]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What must a teacher do if a student may be trafficked?",
+        "How are minors protected from being sold?",
+        "the ministry said nothing",
+    ],
+)
+def test_ordinary_words_are_not_taken_for_a_mistyped_name(client, question):
+    assert _search(client, question)["agencies"] == []
