@@ -90,6 +90,8 @@ GAPS: dict[str, re.Pattern] = {
         r"(prison|jail) (sentences?|terms?|time)\b|\byears (in|of|behind) (prison|jail|bars)\b",
         r"\bsentenc(e|ed|ing) (to|for)\b|\bhow (long|many years)\b.*\b(prison|jail|sentence)",
         r"\bwhat (sentence|penalty|punishment)\b|\bpenalt(y|ies) for\b|\bdeath penalty\b",
+        r"\bpunishable by death\b|\bcapital punishment\b|\b(be|get|gets|are) executed\b",
+        r"判死刑|处死|枪毙",
         r"\b(maximum|minimum|max|min)\s+(punishment|penalty|sentence)\b",
     ),
     "contact": _any(
@@ -339,6 +341,7 @@ _PLACES = _any(
 )
 _FOREIGN_LAW = _any(
     r"法律|法规|法例|条例|立法|法案|刑法|法院|(的|本地|当地)法",
+    r"(?<![办方做说看想手写])法[?？吗呢]?$",
     r"\b(laws?|ordinance|act|statutes?|legislation|legal system|penal code|criminal code|"
     r"courts?)\b",
 )
@@ -353,7 +356,7 @@ _PLAN = _any(
 STRONG_FACTS = ("document_number", "issuer")  # asked of the plan, they are never about a clause
 FACTS: dict[str, re.Pattern] = {  # checked in this order
     "document_number": _any(
-        r"文号|字号|编号|几号|国办发",
+        r"文号|字号|编号|几号|国办发|文件号",
         r"\b(document|reference|file|doc)\s*"
         r"(number|no\.?|#)|\bnumber of the (document|notice)\b",
     ),
@@ -366,7 +369,7 @@ FACTS: dict[str, re.Pattern] = {  # checked in this order
     ),
     "period": _any(
         r"期限|时期|时段|有效期|实施期|起止|到哪一?年|到什么时候|多少年|几年|到期|截止|哪几年|结束|为期",
-        r"管到|管几年|管多久|执行到|实施到|有效到|持续到|用到",
+        r"管到|管几年|管多久|执行到|实施到|有效到|持续到|用到|(期|计划|文件)(是)?(多久|多长时间|多长)",
         r"\b(period|how long|which years|what years|timeframe|time frame|cover|covers|last|lasts|"
         r"valid|expire|expires|run|runs|until|span|end|ends|finish|finishes)\b",
     ),
@@ -482,7 +485,7 @@ _PLAN_FILLER = _any(
     *(p.pattern for p in FACTS.values()),
     _OBLIGATION_WORDS.pattern,
     r"是|这|那|该|本|个|份|部|分|什么时候|何时|谁|哪个|部门|发布|印发|出台|颁布|制定|国务院|办公厅|发",
-    r"包括|包含|组成|构成|涵盖|正式|官方",
+    r"包括|包含|组成|构成|涵盖|正式|官方|多久|多长时间",
 )
 _PLAN_EN_FILLER = _EN_FILLER | frozenset(
     """when who issued published adopted released promulgated date day year years period long
@@ -490,7 +493,8 @@ _PLAN_EN_FILLER = _EN_FILLER | frozenset(
     structure structured organized organised outline contents divided sections
     chapters against document notice policy reference file no new current latest begin
     start end effect come came into force state council release officially formally exact
-    include includes including consist consists contain contains made up""".split()  # noqa: SIM905
+    include includes including consist consists contain contains made up chinese english
+    language""".split()  # noqa: SIM905
 )
 
 
