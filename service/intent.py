@@ -341,7 +341,7 @@ _PLACES = _any(
 )
 _FOREIGN_LAW = _any(
     r"法律|法规|法例|条例|立法|法案|刑法|法院|(的|本地|当地)法",
-    r"(?<![办方做说看想手写])法[?？吗呢]?$",
+    r"(?<![办方做说看想手写违犯合守执非])法[?？吗呢]?$",
     r"\b(laws?|ordinance|act|statutes?|legislation|legal system|penal code|criminal code|"
     r"courts?)\b",
 )

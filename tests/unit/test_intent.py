@@ -136,6 +136,7 @@ VARIED = [
     ("out_of_scope", "打拐办电话"),
     ("out_of_scope", "Is the plan working?"),
     ("out_of_scope", "美國的人口販運法"),
+    ("clause", "去缅甸打工违法吗"),
     ("out_of_scope", "Is trafficking punishable by death in China?"),
     ("fact", "行动计划的有效期是多久"),
     ("fact", "文件号"),
