@@ -211,6 +211,7 @@ NAMED = {
     "mohrss": [
         "人力資源社會保障部",
         "Ministry of Human Resources and Social Security",
+        "Ministry of Human Resources",
         "MOHRSS",
         "人社部",
         "人力资源和社会保障部",
