@@ -225,3 +225,28 @@ def test_static_text_is_sent_compressed_with_its_cache_policy(client, path):
         assert got.headers["content-encoding"] == "gzip", url
         assert got.headers["cache-control"] == policy, url
         assert got.content == (STATIC_DIR / path).read_bytes()
+
+
+def _lighthouse_script():
+    import importlib.util
+
+    path = STATIC_DIR.parents[1] / "tools" / "lighthouse" / "run.py"
+    spec = importlib.util.spec_from_file_location("lighthouse_run", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_shows_the_checked_in_lighthouse_scores_and_they_meet_the_targets():
+    """Issue 14's acceptance: Lighthouse on home, search and agency, run by the checked-in
+    script (tools/lighthouse/run.py), its output checked in and shown in the README."""
+    run = _lighthouse_script()
+    scores = json.loads(run.SCORES.read_text(encoding="utf-8"))
+    assert set(scores["screens"]) == {"home", "search", "agency"}
+    assert scores["lighthouse"] == "12.8.2"
+    readme = (STATIC_DIR.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert run.table(scores) in readme, "README's block differs: rerun run.py --readme README.md"
+    for name, screen in scores["screens"].items():
+        assert run.met(screen["median"]), (name, screen["median"])
+    lock = json.loads((run.HERE / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/lighthouse"]["version"] == "12.8.2", "pinned"
