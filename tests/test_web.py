@@ -3,8 +3,9 @@
 Needs Debian's Chromium at /usr/bin/chromium and the Noto fonts
 (`apt-get install -y chromium fonts-noto-cjk fonts-noto-core`);
 without it these tests fail, unless ATP_SKIP_BROWSER=1 says to skip them.
-ATP_SCREENSHOTS=1 regenerates docs/screenshots/search-360.png and search-1280.png, and the
-Vietnamese and Burmese pages at 360 px (search-360-vi.png, search-360-my.png).
+ATP_SCREENSHOTS=1 regenerates docs/screenshots/search-360.png and search-1280.png, the
+Vietnamese and Burmese pages at 360 px (search-360-vi.png, search-360-my.png), the passage's
+tabs (passage-tabs-360.png) and an offline search (offline-search-360.png).
 """
 
 from __future__ import annotations
@@ -397,6 +398,7 @@ def check_passage_tabs(web, pid: str, passage: dict) -> None:
     shown.locator("button.copy").click()
     phone.wait_for_function("() => navigator.clipboard.readText().then(t => t.length > 0)")
     assert phone.evaluate("navigator.clipboard.readText()") == passage["text"]["zh-Hant"]
+    screenshot(phone, "passage-tabs-360.png")
     top = phone.locator("#view .translator .tabs").bounding_box()["y"]
     assert shown.bounding_box()["y"] - top < 100, "the text right under its tab"
     no_horizontal_scroll(phone)
@@ -1383,6 +1385,15 @@ def axe_violations(page) -> list[str]:
     ]
 
 
+def screenshot(page, name: str, width: int = 360, height: int = 780) -> None:
+    """docs/screenshots/<name> when ATP_SCREENSHOTS=1."""
+    if os.environ.get("ATP_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        clip = {"x": 0, "y": 0, "width": width, "height": height}
+        page.screenshot(path=str(SHOTS / name), clip=clip)
+
+
 def static_version(page) -> str:
     src = page.locator("script[type=module]").get_attribute("src")
     return re.fullmatch(r"/static/v/([0-9a-f]+)/js/main\.js", src).group(1)
@@ -1468,6 +1479,7 @@ def test_offline_after_one_visit_the_page_passages_agencies_and_a_search_work(br
         submit(page, "拐卖儿童")
         assert marks_and_ids(page)[0] == ids, "either script, the same clauses"
         assert axe_violations(page) == []
+        screenshot(page, "offline-search-360.png")
 
         # English words find the English text (shown in Chinese here)
         submit(page, "teacher school")
