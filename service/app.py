@@ -38,7 +38,7 @@ from index.search import Lang, Mode
 from service import exports, usecases
 from service.engine import Engine, load_engine
 from service.errors import ApiError, ErrorCode, error_response, without_paths
-from service.page import LANG_COOKIE, VERSIONED, Pages
+from service.page import LANG_COOKIE, MANIFEST, VERSIONED, Pages
 from service.schemas import (
     AgenciesResponse,
     AgencyPassagesResponse,
@@ -73,11 +73,12 @@ ERRORS = {
 # not `from __future__ import annotations`: the routes' types are built from the settings
 # inside create_app, and FastAPI must see them as objects, not as names to look up
 
-# The page loads only its own script and style sheet and calls only this API; nothing may
-# frame it. Swagger UI (/docs) also sets inline styles.
+# The page loads only its own script, style sheet, manifest and service worker and calls
+# only this API; nothing may frame it. Swagger UI (/docs) also sets inline styles.
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 SECURITY_HEADERS = {
@@ -474,8 +475,27 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             return Response(
                 body,
                 media_type="text/html; charset=utf-8",
-                headers={"vary": "Accept-Language, Cookie", "content-language": lang},
+                headers={
+                    "vary": "Accept-Language, Cookie",
+                    "content-language": lang,
+                    # the service worker keeps only a page whose files it holds
+                    "x-static-version": pages.version,
+                },
             )
+
+        @app.get(MANIFEST, include_in_schema=False)
+        async def web_manifest(request: Request, lang: str | None = None) -> Response:
+            chosen, body = pages.manifest(lang, request.headers.get("accept-language"))
+            return Response(
+                body,
+                media_type="application/manifest+json",
+                headers={"vary": "Accept-Language", "content-language": chosen},
+            )
+
+        @app.get("/sw.js", include_in_schema=False)
+        async def service_worker() -> Response:
+            # at the root, so the worker's scope is the whole site; revalidated (no-cache)
+            return Response(pages.worker, media_type="text/javascript; charset=utf-8")
 
     if settings.docs:
         _install_docs(app)

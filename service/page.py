@@ -8,6 +8,10 @@ Accept-Language) before sending it, and points the page at a versioned copy of t
 files (/static/v/<version>/...), which may be cached for a year because a new build has a
 new version. The page script then finds its text already in place.
 
+The same start-up writes what makes the page installable and usable offline (issue 14): the
+web app manifest in each language, and the service worker (static/sw.js) with this
+version's name and file list, so a new build installs a new worker and drops the old cache.
+
 Pure functions over the template and the string tables; `Pages` renders every language
 once, at start-up.
 """
@@ -25,6 +29,12 @@ from pathlib import Path
 LANG_COOKIE = "atp_lang"  # set by the page's script when the reader picks a language
 FALLBACK = "en"
 VERSIONED = "/static/v/"
+MANIFEST = "/manifest.webmanifest"
+WORKER = "sw.js"  # served at /sw.js, so that its scope is the whole site
+# what the worker keeps at install, beside the page and its languages' strings
+CACHED_SUFFIXES = (".js", ".css", ".svg")
+THEME = "#0b3d66"  # index.html's theme-color
+BACKGROUND = "#f6f7f9"  # style.css's --bg
 
 _TAG = re.compile(r"<[a-zA-Z][^<>]*>")
 _ATTR = r'(?<=\s){name}="([^"]*)"'  # after a space: placeholder is not data-i18n-placeholder
@@ -146,9 +156,60 @@ def render(
             '<link rel="preload" href="/static/i18n/en.json" as="fetch" crossorigin>\n'
             f'<link rel="preload" href="/static/i18n/{lang}.json" as="fetch" crossorigin>',
         )
+    page = page.replace(f'href="{MANIFEST}"', f'href="{MANIFEST}?lang={lang}"')
     if static_prefix != "/static/":
         page = re.sub(r'((?:src|href)=")/static/', lambda m: m.group(1) + static_prefix, page)
     return page
+
+
+def manifest(
+    lang: str, strings: Mapping[str, object], fallback: Mapping[str, object], static_prefix: str
+) -> dict:
+    """The web app manifest in `lang`: the page's own name and intro, its colours and icon.
+    Pure."""
+
+    def text(key: str) -> str:
+        value = strings.get(key, fallback.get(key))
+        return value if isinstance(value, str) else str(fallback[key])
+
+    icon = {"src": f"{static_prefix}icon.svg", "sizes": "any", "type": "image/svg+xml"}
+    return {
+        "id": "/",
+        "name": text("brand"),
+        "short_name": text("brand"),
+        "description": text("intro"),
+        "lang": lang,
+        "dir": "ltr",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": BACKGROUND,
+        "theme_color": THEME,
+        "icons": [{**icon, "purpose": "any"}, {**icon, "purpose": "maskable"}],
+    }
+
+
+def service_worker(template: str, version: str, assets: Sequence[str]) -> str:
+    """static/sw.js with this build's version and the files to keep. Pure."""
+    lines = {
+        'const VERSION = "dev";': f"const VERSION = {json.dumps(version)};",
+        "const ASSETS = [];": f"const ASSETS = {json.dumps(list(assets))};",
+    }
+    for placeholder, line in lines.items():
+        if placeholder not in template:
+            raise ValueError(f"sw.js has lost its line {placeholder!r}")
+        template = template.replace(placeholder, line, 1)
+    return template
+
+
+def cached_assets(static_dir: Path, static_prefix: str) -> list[str]:
+    """The versioned URLs of the page's code, style and icon (not the worker itself, not
+    the languages: the worker keeps the reader's and English, the rest when used)."""
+    return [
+        static_prefix + path.relative_to(static_dir).as_posix()
+        for path in sorted(static_dir.rglob("*"))
+        if path.is_file() and path.suffix in CACHED_SUFFIXES and path.name != WORKER
+    ]
 
 
 def static_version(static_dir: Path) -> str:
@@ -166,6 +227,8 @@ class Pages:
 
     version: str
     by_lang: Mapping[str, bytes]
+    manifests: Mapping[str, bytes]
+    worker: bytes
 
     @property
     def languages(self) -> list[str]:
@@ -196,8 +259,24 @@ class Pages:
             ).encode("utf-8")
             for lang in languages
         }
-        return cls(version=version, by_lang=by_lang)
+        manifests = {
+            lang: json.dumps(
+                manifest(lang, tables[lang], tables[FALLBACK], prefix), ensure_ascii=False
+            ).encode("utf-8")
+            for lang in languages
+        }
+        worker = service_worker(
+            (static_dir / WORKER).read_text(encoding="utf-8"),
+            version,
+            cached_assets(static_dir, prefix),
+        ).encode("utf-8")
+        return cls(version=version, by_lang=by_lang, manifests=manifests, worker=worker)
 
     def page(self, cookie: str | None, accept: str | None) -> tuple[str, bytes]:
         lang = choose_language(cookie, accept, self.languages)
         return lang, self.by_lang[lang]
+
+    def manifest(self, lang: str | None, accept: str | None) -> tuple[str, bytes]:
+        """The manifest the page names (?lang=), else in the browser's language."""
+        lang = choose_language(lang, accept, self.languages)
+        return lang, self.manifests[lang]

@@ -3,6 +3,7 @@ compression of what the server sends (issue 14)."""
 
 import json
 import re
+import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,10 +11,12 @@ from fastapi.testclient import TestClient
 from service.app import STATIC_DIR, create_app
 from service.page import (
     Pages,
+    cached_assets,
     choose_language,
     match_language,
     parse_accept_language,
     render,
+    service_worker,
     static_version,
 )
 from service.settings import Settings
@@ -142,3 +145,108 @@ def test_json_is_sent_compressed_and_decodes_to_the_same_answer(client):
     assert got.headers["content-encoding"] == "gzip"
     assert int(got.headers["content-length"]) < int(plain.headers["content-length"]) / 2
     assert got.json() == plain.json()  # httpx decoded the gzip body
+
+
+# ---------------------------------------------------------------- installable and offline
+
+
+def test_the_worker_names_this_version_and_every_file_to_keep(tmp_path):
+    pages = Pages.build(STATIC_DIR, max_query_chars=500)
+    worker = pages.worker.decode()
+    assert f'const VERSION = "{pages.version}";' in worker
+    assets = json.loads(re.search(r"const ASSETS = (\[.*\]);", worker).group(1))
+    assert assets == cached_assets(STATIC_DIR, pages.static_prefix)
+    modules = {p.relative_to(STATIC_DIR).as_posix() for p in (STATIC_DIR / "js").rglob("*.js")}
+    assert {a.removeprefix(pages.static_prefix) for a in assets} == modules | {
+        "style.css",
+        "icon.svg",
+    }
+    # a new build: a new worker (the browser installs it and it drops the old cache)
+    copy = tmp_path / "static"
+    shutil.copytree(STATIC_DIR, copy)
+    with (copy / "style.css").open("a") as f:
+        f.write("/* changed */\n")
+    assert Pages.build(copy, max_query_chars=500).worker != pages.worker
+    with pytest.raises(ValueError, match="VERSION"):
+        service_worker("const ASSETS = [];", "abc", [])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_manifest_names_the_page_in_each_language(lang):
+    pages = Pages.build(STATIC_DIR, max_query_chars=500)
+    manifest = json.loads(pages.manifests[lang])
+    assert manifest["name"] == manifest["short_name"] == strings(lang)["brand"]
+    assert manifest["description"] == strings(lang)["intro"]
+    assert manifest["lang"] == lang
+    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == (
+        "/",
+        "/",
+        "standalone",
+    )
+    assert {i["purpose"] for i in manifest["icons"]} == {"any", "maskable"}
+    assert f'href="/manifest.webmanifest?lang={lang}"' in pages.by_lang[lang].decode()
+
+
+def test_manifest_worker_and_policy_are_served(client):
+    got = client.get("/manifest.webmanifest", params={"lang": "zh-Hant"})
+    assert got.status_code == 200
+    assert got.headers["content-type"] == "application/manifest+json"
+    assert got.json()["name"] == strings("zh-Hant")["brand"]
+    forged = client.get("/manifest.webmanifest?lang=<x>", headers={"accept-language": "ko"})
+    assert forged.json()["lang"] == "ko"
+    icon = client.get(got.json()["icons"][0]["src"])
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert icon.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+    worker = client.get("/sw.js", headers={"accept-encoding": "gzip"})
+    assert worker.status_code == 200
+    assert worker.headers["content-type"].split(";")[0] == "text/javascript"
+    assert worker.headers["cache-control"] == "no-cache", "an update is seen at once"
+    assert worker.headers["content-encoding"] == "gzip"
+    page = client.get("/", headers={"accept-language": "en"})
+    version = re.search(r"/static/v/([0-9a-f]+)/", page.text).group(1)
+    assert page.headers["x-static-version"] == version
+    assert f'const VERSION = "{version}";' in worker.text
+    for asset in json.loads(re.search(r"const ASSETS = (\[.*\]);", worker.text).group(1)):
+        assert client.get(asset).status_code == 200, asset
+    policy = page.headers["content-security-policy"]
+    assert "manifest-src 'self'" in policy and "worker-src 'self'" in policy
+    assert "default-src 'none'" in policy
+
+
+@pytest.mark.parametrize("path", ["style.css", "i18n/my.json", "js/offline.js", "index.html"])
+def test_static_text_is_sent_compressed_with_its_cache_policy(client, path):
+    page = client.get("/", headers={"accept-language": "en"}).text
+    prefix = re.search(r"(/static/v/[0-9a-f]+/)", page).group(1)
+    for url, policy in ((prefix + path, "public, max-age=31536000, immutable"),
+                        ("/static/" + path, "no-cache")):  # fmt: skip
+        got = client.get(url, headers={"accept-encoding": "gzip"})
+        assert got.status_code == 200, url
+        assert got.headers["content-encoding"] == "gzip", url
+        assert got.headers["cache-control"] == policy, url
+        assert got.content == (STATIC_DIR / path).read_bytes()
+
+
+def _lighthouse_script():
+    import importlib.util
+
+    path = STATIC_DIR.parents[1] / "tools" / "lighthouse" / "run.py"
+    spec = importlib.util.spec_from_file_location("lighthouse_run", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_shows_the_checked_in_lighthouse_scores_and_they_meet_the_targets():
+    """Issue 14's acceptance: Lighthouse on home, search and agency, run by the checked-in
+    script (tools/lighthouse/run.py), its output checked in and shown in the README."""
+    run = _lighthouse_script()
+    scores = json.loads(run.SCORES.read_text(encoding="utf-8"))
+    assert set(scores["screens"]) == {"home", "search", "agency"}
+    assert scores["lighthouse"] == "12.8.2"
+    readme = (STATIC_DIR.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert run.table(scores) in readme, "README's block differs: rerun run.py --readme README.md"
+    for name, screen in scores["screens"].items():
+        assert run.met(screen["median"]), (name, screen["median"])
+    lock = json.loads((run.HERE / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/lighthouse"]["version"] == "12.8.2", "pinned"

@@ -78,7 +78,8 @@ const enc = encodeURIComponent;
 /* The endpoints the page uses (the contract is docs/API.md). */
 export const ask = (question, signal) =>
   request("/ask", { method: "POST", body: { question, lang: "auto" }, signal });
-export const search = (q, k, signal) => request(`/search?q=${enc(q)}&k=${k}`, { signal });
+export const search = (q, k, signal, kind) =>
+  request(`/search?q=${enc(q)}&k=${k}` + (kind ? `&kind=${enc(kind)}` : ""), { signal });
 export const passage = (id, signal) => request(`/passages/${enc(id)}`, { signal });
 export const agencyPassages = (id, signal) =>
   request(`/agencies/${enc(id)}/passages?role=any`, { signal });

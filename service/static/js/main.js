@@ -7,7 +7,8 @@
 import { ApiError } from "./api.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
-import { clear, replace } from "./dom.js";
+import { clear, el, replace } from "./dom.js";
+import * as offline from "./offline.js";
 import * as router from "./router.js";
 import { segments, spans } from "./scripts.js";
 import { setBusy, setStatus } from "./status.js";
@@ -106,10 +107,19 @@ function render() {
   const url = router.current();
   const route = sameScreen(url, shown.route) ? url : shown.route;
   const view = VIEWS[shown.route.name];
-  replace($("view"), view.render(shown.model, route));
+  replace($("view"), [offlineLabel(shown.model), view.render(shown.model, route)]);
   // a view may name itself, so bookmarks and history say which clause or agency it is
   const name = view.title ? view.title(shown.model, route) : "";
   document.title = name ? name + " · " + t("brand") : t("title");
+}
+
+/** What a screen drawn without the network says about where it came from. */
+function offlineLabel(model) {
+  if (!model.offline) return null;
+  const date = () => new Date(model.saved).toLocaleString(i18n.lang(), { dateStyle: "medium", timeStyle: "short" });
+  const text = model.offline === "search" ? t("offlineSearch")
+    : model.offline === "answer" ? t("offlineAnswer", { date: date() }) : t("offlineBanner");
+  return el("p", { class: "offline-label", "data-offline": model.offline }, text);
 }
 
 function focusHeading() {
@@ -249,7 +259,33 @@ function wire() {
       $("lang-toggle").focus();
     }
   });
+  $("forget-answers").addEventListener("click", async () => {
+    seen.clear();
+    await offline.forgetAnswers();
+    setStatus(t("answersForgotten"));
+  });
   router.start(show);
+}
+
+/** The service worker keeps the page and the plan for use offline (sw.js); registered once
+ * the page has loaded, so it never competes with the first screen. Where it is refused
+ * (plain http, blocked), the page works online only. */
+function keepForOffline() {
+  if (!("serviceWorker" in navigator)) return;
+  const register = () => navigator.serviceWorker.register("/sw.js").catch(() => {});
+  if (document.readyState === "complete") register();
+  else window.addEventListener("load", register, { once: true });
+}
+
+/** A note at the foot of the screen while the browser says it is offline. */
+function watchNetwork() {
+  const update = () => {
+    $("offline-note").hidden = navigator.onLine;
+    document.body.classList.toggle("is-offline", !navigator.onLine);
+  };
+  window.addEventListener("online", update);
+  window.addEventListener("offline", update);
+  update();
 }
 
 async function start() {
@@ -264,7 +300,9 @@ async function start() {
   }
   applyStrings();
   wire();
+  watchNetwork();
   document.documentElement.dataset.ready = "true"; // the page is wired (tests wait for it)
+  keepForOffline();
   await show(false);
 }
 

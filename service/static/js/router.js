@@ -1,4 +1,4 @@
-/* URL state. Every screen has a permalink (/?q=, /?passage=, /?agency=&role=,
+/* URL state. Every screen has a permalink (/?q=&kind=, /?passage=, /?agency=&role=,
  * /?view=agencies, /?view=plan&at=&q=&script=, /?view=overview&agency=&part=&sort=&dir=); in-page links use pushState, and history.state.atpDepth counts the
  * pages pushed in this tab, so a view shows "Back" only when Back stays on the site. */
 
@@ -17,11 +17,16 @@ export function parse(url) {
     return { name: "agency", id: agency, role: role === "lead" || role === "cooperating" ? role : "any" };
   }
   if (p.get("view") === "agencies") return { name: "agencies" };
-  if (q) return { name: "search", q };
+  if (q) {
+    const kind = p.get("kind");
+    return KINDS.includes(kind) ? { name: "search", q, kind } : { name: "search", q };
+  }
   return { name: "home" };
 }
 
 const SHOWN = ["zh-Hans", "zh-Hant", "en", "all"];
+/** The kinds of passage a search may be narrowed to (GET /search's kind). */
+export const KINDS = ["measure", "bullet", "goal", "principle", "guarantee"];
 const opt = (p, key) => (p.get(key) || "").trim() || null;
 
 /** The reading view (/?view=plan): `at` a passage or heading id, `q` the words to mark,
@@ -44,7 +49,7 @@ const query = (pairs) => pairs.filter(([, v]) => v).map(([k, v]) => "&" + k + "=
 /** Permalinks, the inverse of parse(). */
 export const urls = {
   home: () => "/",
-  search: (q) => "/?q=" + enc(q),
+  search: (q, kind) => "/?q=" + enc(q) + (kind ? "&kind=" + enc(kind) : ""),
   passage: (id) => "/?passage=" + enc(id),
   agency: (id, role) => "/?agency=" + enc(id) + (role && role !== "any" ? "&role=" + enc(role) : ""),
   agencies: () => "/?view=agencies",

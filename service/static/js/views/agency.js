@@ -2,12 +2,14 @@
  * filter that is part of the permalink. */
 
 import * as api from "../api.js";
+import * as offline from "../offline.js";
 import { el, pick, str } from "../dom.js";
 import { SCRIPTS, script, t } from "../i18n.js";
 import * as router from "../router.js";
 import { agencyName, backButton, linkTo, passageCard, unofficialNote } from "./parts.js";
 
-export const load = async (route, signal) => ({ data: await api.agencyPassages(route.id, signal) });
+export const load = (route, signal) => offline.orKept(
+  async () => ({ data: await api.agencyPassages(route.id, signal) }), () => offline.agencyPassages(route.id));
 
 export function render(model, route) {
   const d = model.data;
