@@ -17,7 +17,7 @@ from corpus.scripts import to_simplified
 from index.aliases import AliasTable
 from index.artifacts import VIEW_KINDS, LoadedIndex
 from index.batcher import MicroBatcher
-from index.language import detect_language
+from index.language import BORDER_LANGUAGES, detect_language
 from index.roles import RoleFilter, RoleTable
 from index.text import ANALYSIS, Analysis, normalize, sentence_spans, tokenize_en
 
@@ -28,6 +28,9 @@ MODES: tuple[Mode, ...] = get_args(Mode)
 LANGS: tuple[Lang, ...] = get_args(Lang)
 RRF_K = 60  # the constant of Cormack et al.; robust without tuning
 HYBRID_WEIGHTS = [1.0, 0.3, 0.3]  # dense, zh BM25, en BM25: chosen on the dev split only
+# A border-language question's dense score: this share from its best border-language view
+# (ask-intl), the rest from the zh/en mean; chosen on the dev split only (eval/REPORT.md)
+INTL_WEIGHT = 0.5
 
 
 def fuse_rrf(signals: list[np.ndarray], k: int = RRF_K) -> np.ndarray:
@@ -115,6 +118,9 @@ class Searcher:
         self._view_passage = np.array([v.passage for v in index.views], dtype=np.int64)
         self._view_kind = np.array([v.kind for v in index.views])
         self._view_sentence = np.array([v.sentence for v in index.views], dtype=np.int64)
+        self._intl = self._view_kind == "ask-intl"  # the border-language question views
+        self._has_intl = np.zeros(len(passages), dtype=bool)  # passages that have some
+        self._has_intl[self._view_passage[self._intl]] = True
         self._batcher = MicroBatcher(self._encode_batch)
         self._encode = lru_cache(maxsize=cache_size)(self._batcher.encode)
 
@@ -147,10 +153,21 @@ class Searcher:
 
     # -- signals ----------------------------------------------------------------
     def dense_scores(
-        self, qvec: np.ndarray, view_kinds: tuple[str, ...] = VIEW_KINDS
+        self,
+        qvec: np.ndarray,
+        view_kinds: tuple[str, ...] = VIEW_KINDS,
+        *,
+        border: bool = False,
+        intl_weight: float = INTL_WEIGHT,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Per passage: the mean over languages of its best view's cosine; and, per
-        language, the sentence whose view scored best (for highlights)."""
+        language, the sentence whose view scored best (for highlights).
+
+        A question in a border language (``border``) also meets the questions written in
+        those languages (ask-intl): the plan has no text in them, and e5 ties a Khmer or
+        Lao question to the zh/en wording more loosely than to a question in its own
+        words. They weigh ``intl_weight``; a passage without such views keeps its zh/en
+        mean there, so having none is neither a penalty nor a boost."""
         sims, ids = self.index.dense.search(qvec, self.index.dense.ntotal)
         view_scores = np.full(self.index.dense.ntotal, -1.0, dtype=np.float32)
         view_scores[ids[0]] = sims[0]
@@ -159,10 +176,12 @@ class Searcher:
         for lang in ("zh", "en"):  # the best view in each language, then their mean:
             chosen = np.isin(self._view_kind, [k for k in view_kinds if k.endswith(lang)])
             if chosen.any():  # agreement of both versions of a clause beats either alone
-                side = np.full(n, -1.0, dtype=np.float32)
-                np.maximum.at(side, self._view_passage[chosen], view_scores[chosen])
-                sides.append(side)
+                sides.append(self._best_per_passage(chosen, view_scores))
         best = np.mean(sides, axis=0).astype(np.float32)
+        if border and "ask-intl" in view_kinds and self._intl.any():
+            asked = self._best_per_passage(self._intl, view_scores)
+            asked = np.where(self._has_intl, asked, best)
+            best = ((1 - intl_weight) * best + intl_weight * asked).astype(np.float32)
         sentence: dict[str, np.ndarray] = {}
         for lang in ("zh", "en"):
             pick = np.full(n, -1, dtype=np.int64)
@@ -173,6 +192,11 @@ class Searcher:
                     top[p], pick[p] = view_scores[v], self._view_sentence[v]
             sentence[lang] = pick
         return best, sentence
+
+    def _best_per_passage(self, chosen: np.ndarray, view_scores: np.ndarray) -> np.ndarray:
+        side = np.full(len(self.passages), -1.0, dtype=np.float32)
+        np.maximum.at(side, self._view_passage[chosen], view_scores[chosen])
+        return side
 
     def keyword_scores(self, query: QueryAnalysis) -> tuple[np.ndarray, np.ndarray]:
         return (
@@ -191,6 +215,7 @@ class Searcher:
         filters: Filters = Filters(),
         view_kinds: tuple[str, ...] = VIEW_KINDS,
         fusion: Fusion = "minmax",
+        intl_weight: float = INTL_WEIGHT,
     ) -> SearchResult:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
@@ -203,7 +228,10 @@ class Searcher:
         background = -1.0
         if mode in ("hybrid", "dense"):
             qvec = self.encode_query(query)
-            dense, sentence = self.dense_scores(qvec, view_kinds)
+            border = query.lang in BORDER_LANGUAGES
+            dense, sentence = self.dense_scores(
+                qvec, view_kinds, border=border, intl_weight=intl_weight
+            )
             background = self.background_score(qvec)
         zh_kw, en_kw = (np.zeros(n), np.zeros(n))
         if mode in ("hybrid", "keyword"):
