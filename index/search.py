@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 
@@ -79,12 +79,25 @@ class Hit:
     highlights: dict[str, list[tuple[int, int]]]
 
 
+class DenseScores(NamedTuple):
+    """Per passage: the score that ranks it; per language, its best sentence (highlights);
+    and the score on the plan's zh/en wording alone (the same as ``scores`` for a Chinese
+    or English question)."""
+
+    scores: np.ndarray
+    sentence: dict[str, np.ndarray]
+    plan: np.ndarray
+
+
 @dataclass(frozen=True)
 class SearchResult:
     query: QueryAnalysis
     mode: str
     hits: list[Hit]
-    top_dense: float = 0.0  # best dense score over all passages
+    # best dense score over all passages, on the plan's own wording (zh/en views) for every
+    # language: the no-answer rule's meaning signal, one scale whatever the question's
+    # language (border-language views only reorder the passages)
+    top_dense: float = 0.0
     top_background: float = -1.0  # best cosine to everyday off-topic questions
     top_keyword: float = 0.0  # best BM25 score in the question's own language (zh or en)
 
@@ -159,7 +172,7 @@ class Searcher:
         *,
         border: bool = False,
         intl_weight: float = INTL_WEIGHT,
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    ) -> DenseScores:
         """Per passage: the mean over languages of its best view's cosine; and, per
         language, the sentence whose view scored best (for highlights).
 
@@ -177,11 +190,11 @@ class Searcher:
             chosen = np.isin(self._view_kind, [k for k in view_kinds if k.endswith(lang)])
             if chosen.any():  # agreement of both versions of a clause beats either alone
                 sides.append(self._best_per_passage(chosen, view_scores))
-        best = np.mean(sides, axis=0).astype(np.float32)
+        plan = best = np.mean(sides, axis=0).astype(np.float32)
         if border and "ask-intl" in view_kinds and self._intl.any():
             asked = self._best_per_passage(self._intl, view_scores)
-            asked = np.where(self._has_intl, asked, best)
-            best = ((1 - intl_weight) * best + intl_weight * asked).astype(np.float32)
+            asked = np.where(self._has_intl, asked, plan)
+            best = ((1 - intl_weight) * plan + intl_weight * asked).astype(np.float32)
         sentence: dict[str, np.ndarray] = {}
         for lang in ("zh", "en"):
             pick = np.full(n, -1, dtype=np.int64)
@@ -191,7 +204,7 @@ class Searcher:
                 if view_scores[v] > top[p]:
                     top[p], pick[p] = view_scores[v], self._view_sentence[v]
             sentence[lang] = pick
-        return best, sentence
+        return DenseScores(best, sentence, plan)
 
     def _best_per_passage(self, chosen: np.ndarray, view_scores: np.ndarray) -> np.ndarray:
         side = np.full(len(self.passages), -1.0, dtype=np.float32)
@@ -223,13 +236,13 @@ class Searcher:
             raise ValueError(f"unknown fusion {fusion!r}")
         query = self.analyse(q, lang)
         n = len(self.passages)
-        dense = np.zeros(n, dtype=np.float32)
+        dense = plan = np.zeros(n, dtype=np.float32)
         sentence: dict[str, np.ndarray] = {}
         background = -1.0
         if mode in ("hybrid", "dense"):
             qvec = self.encode_query(query)
             border = query.lang in BORDER_LANGUAGES
-            dense, sentence = self.dense_scores(
+            dense, sentence, plan = self.dense_scores(
                 qvec, view_kinds, border=border, intl_weight=intl_weight
             )
             background = self.background_score(qvec)
@@ -262,7 +275,7 @@ class Searcher:
             query,
             mode,
             hits,
-            top_dense=float(dense.max()) if n else 0.0,
+            top_dense=float(plan.max()) if n else 0.0,
             top_background=background,
             top_keyword=float(own.max()) if n else 0.0,
         )

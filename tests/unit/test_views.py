@@ -106,12 +106,23 @@ def test_a_border_question_meets_the_views_in_its_own_words(with_border, lang, q
 
 def test_border_side_weighs_intl_weight_and_fills_passages_without_views(with_border):
     qvec = with_border._encode(ASKED["ru"][0])
-    plain, _ = with_border.dense_scores(qvec)
-    mixed, _ = with_border.dense_scores(qvec, border=True)
+    plain = with_border.dense_scores(qvec).scores
+    mixed = with_border.dense_scores(qvec, border=True)
     others = np.arange(len(with_border.passages)) != 3
-    assert np.array_equal(mixed[others], plain[others])  # no border views: the zh/en mean
+    assert np.array_equal(mixed.scores[others], plain[others])  # no border views: zh/en mean
     # passage 3 has the question itself as a view: cosine 1 on that side
     expected = (1 - INTL_WEIGHT) * plain[3] + INTL_WEIGHT * 1.0
-    assert mixed[3] == pytest.approx(expected, abs=1e-5)
-    unweighted, _ = with_border.dense_scores(qvec, border=True, intl_weight=0.0)
+    assert mixed.scores[3] == pytest.approx(expected, abs=1e-5)
+    assert np.array_equal(mixed.plan, plain)  # the plan's own wording, kept beside
+    unweighted = with_border.dense_scores(qvec, border=True, intl_weight=0.0).scores
     assert np.array_equal(unweighted, plain)
+
+
+def test_the_no_answer_signal_stays_on_the_plans_wording(with_border):
+    """top_dense, what /ask's no-answer rule reads, is the zh/en score for every language:
+    one calibrated scale, whether or not the best passage has border-language views."""
+    question = ASKED["vi"][0]
+    shipped = with_border.search(question, k=3)
+    alone = with_border.search(question, k=3, intl_weight=0.0)
+    assert shipped.hits[0].dense > alone.hits[0].dense  # the views do raise the ranking score
+    assert shipped.top_dense == alone.top_dense
