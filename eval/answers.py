@@ -17,6 +17,7 @@ from service.intent import INTENTS
 from service.usecases import ask
 
 CORE_LANGUAGES = ("zh-Hans", "zh-Hant", "en")  # the languages the intent rules are written for
+LANGUAGES = (*CORE_LANGUAGES, *BORDER_LANGUAGES)
 CLAUSE_OPENINGS = ("Under the Action Plan", "根据《行动计划》", "根據《行動計劃》")
 
 
@@ -28,6 +29,7 @@ class Outcome:
     read: str  # the intent the service read
     answered: bool
     passed: bool  # the check that fits the kind
+    answer_lang: str  # the language /ask answered in (its response's `lang`)
 
 
 def fact_values(engine: Engine, fact: str, lang: str) -> list[str]:
@@ -87,9 +89,44 @@ def outcomes(engine: Engine, questions: list[dict]) -> list[Outcome]:
         answer = ask(engine, q["text"]).answer
         passed = check(engine, q, answer)
         out.append(
-            Outcome(q["kind"], q["lang"], q["split"], answer.intent, answer.answered, passed)
+            Outcome(
+                q["kind"],
+                q["lang"],
+                q["split"],
+                answer.intent,
+                answer.answered,
+                passed,
+                answer.lang,
+            )
         )
     return out
+
+
+def answer_language_lines(results: list[Outcome]) -> tuple[list[str], dict]:
+    """How often /ask answers in the question's own language (the response's `lang`), per
+    language of the set; and per split, the share over the border languages together."""
+    lines = [
+        "## Answer language (/ask)",
+        "",
+        "The share of questions, every kind, that /ask answers in the question's own "
+        "language (the response's `lang` equal to the language the set gives the question).",
+        "",
+        "| split | " + " | ".join(LANGUAGES) + " | border languages |",
+        "|---|" + "---|" * (len(LANGUAGES) + 1),
+    ]
+    summary: dict = {}
+    for split in ("dev", "test"):
+        mine = [o for o in results if o.split == split]
+        cells = []
+        for lang in LANGUAGES:
+            rows = [o for o in mine if o.lang == lang]
+            cells.append(_rate(sum(o.answer_lang == lang for o in rows), len(rows)))
+        border = [o for o in mine if o.lang in BORDER_LANGUAGES]
+        own = sum(o.answer_lang == o.lang for o in border)
+        cells.append(_rate(own, len(border)))
+        summary[split] = own / max(len(border), 1)
+        lines.append(f"| {split} | " + " | ".join(cells) + " |")
+    return [*lines, ""], summary
 
 
 def _rate(hits: int, n: int) -> str:

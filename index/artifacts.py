@@ -31,11 +31,14 @@ import faiss
 import numpy as np
 
 from corpus.models import Agency, Passage
+from index.language import BORDER_LANGUAGES
 from index.model.folder import checksum_problem, checksums
 from index.text import ANALYSIS, Analysis, add_user_words, sentence_spans
 
 FORMAT = 3
-VIEW_KINDS = ("doc-zh", "doc-en", "sent-zh", "sent-en", "ask-zh", "ask-en")
+# ask-intl: the questions written in the border languages (vi, my, lo, th, km, ko, ru, mn),
+# searched only for questions in one of them (index/search.py)
+VIEW_KINDS = ("doc-zh", "doc-en", "sent-zh", "sent-en", "ask-zh", "ask-en", "ask-intl")
 BACKGROUND = Path(__file__).parent / "background" / "questions.jsonl"
 Progress = Callable[[int, int], None]
 
@@ -62,7 +65,9 @@ class View:
 
     passage: int  # position in the passage list
     kind: str  # one of VIEW_KINDS
-    sentence: int  # sentence (sent-*) or question (ask-*) index; -1 for doc-* views
+    # sentence (sent-*) or question (ask-*) index, -1 for doc-* views; ask-intl counts the
+    # passage's border-language questions in BORDER_LANGUAGES order (border_questions)
+    sentence: int
 
 
 def model_fingerprint(model_dir: Path) -> str:
@@ -73,11 +78,18 @@ def model_fingerprint(model_dir: Path) -> str:
     return hashlib.sha256(stamp.read_bytes()).hexdigest()
 
 
+def border_questions(asked: dict[str, list[str]]) -> list[str]:
+    """A passage's questions in the border languages, one list in BORDER_LANGUAGES order."""
+    return [q for lang in BORDER_LANGUAGES for q in asked.get(lang, [])]
+
+
 def make_views(
     passages: list[Passage], questions: dict[str, dict[str, list[str]]] | None = None
 ) -> tuple[list[View], list[str]]:
     """Every view of every passage and the text to embed for it: the whole text and
-    each sentence in zh-Hans and English, and the plain-language questions it answers."""
+    each sentence in zh-Hans and English, and the plain-language questions it answers
+    (zh-Hans, English, and the border languages pooled in one kind: a Lao question meets
+    the Thai wording too, and one kind keeps a single side per question in the search)."""
     views, texts = [], []
     for i, p in enumerate(passages):
         for kind, text, script in (
@@ -96,6 +108,9 @@ def make_views(
             for q, question in enumerate(asked.get(key, [])):
                 views.append(View(i, f"ask-{lang}", q))
                 texts.append(question)
+        for q, question in enumerate(border_questions(asked)):
+            views.append(View(i, "ask-intl", q))
+            texts.append(question)
     return views, texts
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from corpus.scripts import to_simplified
 from index.aliases import AliasTable
 from index.artifacts import VIEW_KINDS, LoadedIndex
 from index.batcher import MicroBatcher
-from index.language import detect_language
+from index.language import BORDER_LANGUAGES, detect_language
 from index.roles import RoleFilter, RoleTable
 from index.text import ANALYSIS, Analysis, normalize, sentence_spans, tokenize_en
 
@@ -28,6 +28,9 @@ MODES: tuple[Mode, ...] = get_args(Mode)
 LANGS: tuple[Lang, ...] = get_args(Lang)
 RRF_K = 60  # the constant of Cormack et al.; robust without tuning
 HYBRID_WEIGHTS = [1.0, 0.3, 0.3]  # dense, zh BM25, en BM25: chosen on the dev split only
+# A border-language question's dense score: this share from its best border-language view
+# (ask-intl), the rest from the zh/en mean; chosen on the dev split only (eval/REPORT.md)
+INTL_WEIGHT = 0.5
 
 
 def fuse_rrf(signals: list[np.ndarray], k: int = RRF_K) -> np.ndarray:
@@ -76,12 +79,25 @@ class Hit:
     highlights: dict[str, list[tuple[int, int]]]
 
 
+class DenseScores(NamedTuple):
+    """Per passage: the score that ranks it; per language, its best sentence (highlights);
+    and the score on the plan's zh/en wording alone (the same as ``scores`` for a Chinese
+    or English question)."""
+
+    scores: np.ndarray
+    sentence: dict[str, np.ndarray]
+    plan: np.ndarray
+
+
 @dataclass(frozen=True)
 class SearchResult:
     query: QueryAnalysis
     mode: str
     hits: list[Hit]
-    top_dense: float = 0.0  # best dense score over all passages
+    # best dense score over all passages, on the plan's own wording (zh/en views) for every
+    # language: the no-answer rule's meaning signal, one scale whatever the question's
+    # language (border-language views only reorder the passages)
+    top_dense: float = 0.0
     top_background: float = -1.0  # best cosine to everyday off-topic questions
     top_keyword: float = 0.0  # best BM25 score in the question's own language (zh or en)
 
@@ -115,6 +131,9 @@ class Searcher:
         self._view_passage = np.array([v.passage for v in index.views], dtype=np.int64)
         self._view_kind = np.array([v.kind for v in index.views])
         self._view_sentence = np.array([v.sentence for v in index.views], dtype=np.int64)
+        self._intl = self._view_kind == "ask-intl"  # the border-language question views
+        self._has_intl = np.zeros(len(passages), dtype=bool)  # passages that have some
+        self._has_intl[self._view_passage[self._intl]] = True
         self._batcher = MicroBatcher(self._encode_batch)
         self._encode = lru_cache(maxsize=cache_size)(self._batcher.encode)
 
@@ -147,10 +166,21 @@ class Searcher:
 
     # -- signals ----------------------------------------------------------------
     def dense_scores(
-        self, qvec: np.ndarray, view_kinds: tuple[str, ...] = VIEW_KINDS
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        self,
+        qvec: np.ndarray,
+        view_kinds: tuple[str, ...] = VIEW_KINDS,
+        *,
+        border: bool = False,
+        intl_weight: float = INTL_WEIGHT,
+    ) -> DenseScores:
         """Per passage: the mean over languages of its best view's cosine; and, per
-        language, the sentence whose view scored best (for highlights)."""
+        language, the sentence whose view scored best (for highlights).
+
+        A question in a border language (``border``) also meets the questions written in
+        those languages (ask-intl): the plan has no text in them, and e5 ties a Khmer or
+        Lao question to the zh/en wording more loosely than to a question in its own
+        words. They weigh ``intl_weight``; a passage without such views keeps its zh/en
+        mean there, so having none is neither a penalty nor a boost."""
         sims, ids = self.index.dense.search(qvec, self.index.dense.ntotal)
         view_scores = np.full(self.index.dense.ntotal, -1.0, dtype=np.float32)
         view_scores[ids[0]] = sims[0]
@@ -159,10 +189,12 @@ class Searcher:
         for lang in ("zh", "en"):  # the best view in each language, then their mean:
             chosen = np.isin(self._view_kind, [k for k in view_kinds if k.endswith(lang)])
             if chosen.any():  # agreement of both versions of a clause beats either alone
-                side = np.full(n, -1.0, dtype=np.float32)
-                np.maximum.at(side, self._view_passage[chosen], view_scores[chosen])
-                sides.append(side)
-        best = np.mean(sides, axis=0).astype(np.float32)
+                sides.append(self._best_per_passage(chosen, view_scores))
+        plan = best = np.mean(sides, axis=0).astype(np.float32)
+        if border and "ask-intl" in view_kinds and self._intl.any():
+            asked = self._best_per_passage(self._intl, view_scores)
+            asked = np.where(self._has_intl, asked, plan)
+            best = ((1 - intl_weight) * plan + intl_weight * asked).astype(np.float32)
         sentence: dict[str, np.ndarray] = {}
         for lang in ("zh", "en"):
             pick = np.full(n, -1, dtype=np.int64)
@@ -172,7 +204,12 @@ class Searcher:
                 if view_scores[v] > top[p]:
                     top[p], pick[p] = view_scores[v], self._view_sentence[v]
             sentence[lang] = pick
-        return best, sentence
+        return DenseScores(best, sentence, plan)
+
+    def _best_per_passage(self, chosen: np.ndarray, view_scores: np.ndarray) -> np.ndarray:
+        side = np.full(len(self.passages), -1.0, dtype=np.float32)
+        np.maximum.at(side, self._view_passage[chosen], view_scores[chosen])
+        return side
 
     def keyword_scores(self, query: QueryAnalysis) -> tuple[np.ndarray, np.ndarray]:
         return (
@@ -191,6 +228,7 @@ class Searcher:
         filters: Filters = Filters(),
         view_kinds: tuple[str, ...] = VIEW_KINDS,
         fusion: Fusion = "minmax",
+        intl_weight: float = INTL_WEIGHT,
     ) -> SearchResult:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
@@ -198,12 +236,15 @@ class Searcher:
             raise ValueError(f"unknown fusion {fusion!r}")
         query = self.analyse(q, lang)
         n = len(self.passages)
-        dense = np.zeros(n, dtype=np.float32)
+        dense = plan = np.zeros(n, dtype=np.float32)
         sentence: dict[str, np.ndarray] = {}
         background = -1.0
         if mode in ("hybrid", "dense"):
             qvec = self.encode_query(query)
-            dense, sentence = self.dense_scores(qvec, view_kinds)
+            border = query.lang in BORDER_LANGUAGES
+            dense, sentence, plan = self.dense_scores(
+                qvec, view_kinds, border=border, intl_weight=intl_weight
+            )
             background = self.background_score(qvec)
         zh_kw, en_kw = (np.zeros(n), np.zeros(n))
         if mode in ("hybrid", "keyword"):
@@ -234,7 +275,7 @@ class Searcher:
             query,
             mode,
             hits,
-            top_dense=float(dense.max()) if n else 0.0,
+            top_dense=float(plan.max()) if n else 0.0,
             top_background=background,
             top_keyword=float(own.max()) if n else 0.0,
         )

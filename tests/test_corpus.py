@@ -367,16 +367,19 @@ def test_a_bad_border_question_fails_the_build(tmp_path):
 
 
 def test_published_questions_carry_the_border_languages(corpus):
-    """Both directions across the border have questions in every border language, two
-    each, and the published file (what the index reads) carries them in a fixed order."""
+    """Both directions across the border have questions in every border language, at
+    least two each; every clause with border-language questions has as many in each of the
+    eight (no language left thinner); the published file (what the index reads) carries
+    them in a fixed order."""
     from corpus.build import QUESTION_LANGUAGES, load_questions
     from corpus.scripts import BORDER_LANGUAGES
 
     published = load_questions(DATA)
     assert published == corpus.questions
     for pid in ("2.6.2.5", "2.6.2.6", "2.2.2.2.6", "2.2.2.2.3", "2.2.2.3", "2.3.2.3.6"):
-        assert [len(published[pid][lang]) for lang in BORDER_LANGUAGES] == [2] * 8, pid
+        assert min(len(published[pid][lang]) for lang in BORDER_LANGUAGES) >= 2, pid
     with_border = [pid for pid, q in published.items() if set(BORDER_LANGUAGES) & set(q)]
-    assert len(with_border) >= 30
+    assert len(with_border) >= 70
     for pid in with_border:
         assert list(published[pid]) == list(QUESTION_LANGUAGES), pid
+        assert len({len(published[pid][lang]) for lang in BORDER_LANGUAGES}) == 1, pid
