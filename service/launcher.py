@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -148,8 +148,10 @@ class Server:
         port: int | None = None,
         log_path: Path | None = None,
         open_files: int | None = None,
+        argv: Callable[[str, int], list[str]] | None = None,
     ) -> None:
         self.env = {**os.environ, **(env or {})}
+        self.argv = argv or server_argv  # another command only to measure against atp serve
         self.open_files = open_files  # a lower limit on open files for the server process
         self.host = host
         self.port = port or free_port(host)
@@ -167,7 +169,7 @@ class Server:
         )
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            server_argv(self.host, self.port),
+            self.argv(self.host, self.port),
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
