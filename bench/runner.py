@@ -303,7 +303,7 @@ def run_scenario(server: MeasuredServer, scenario: Scenario, index: int, workdir
     return result
 
 
-def http_stacks(workdir: Path, rounds: int = 8, block: int = 100) -> dict:
+def http_stacks(workdir: Path, rounds: int = 12, block: int = 100) -> dict:
     """A cache-warm /search, one client on one kept-alive connection per server, on each
     HTTP stack of bench/http_stack.py (the same app), all up at once and taken in turns of
     ``block`` requests, so a neighbour's load falls on every stack alike: p50 and the
@@ -334,8 +334,10 @@ def http_stacks(workdir: Path, rounds: int = 8, block: int = 100) -> dict:
         for connection, *_ in sides.values():
             for path in paths:  # embeddings cached, connection open
                 get(connection, path)
-        for r in range(rounds):
-            for connection, process, latencies, cpu in sides.values():
+        names = list(sides)
+        for r in range(rounds):  # each round in another order: no stack always goes first
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                connection, process, latencies, cpu = sides[name]
                 before = sum(process.cpu_times()[:2])
                 for i in range(block):
                     started = time.perf_counter()

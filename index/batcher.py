@@ -3,9 +3,9 @@
 On two cores one short query costs about as much CPU as several in a batch, so under
 load a single encoder thread that takes every waiting question at once serves far more
 requests than threads that each encode one, and it never runs two encodes that fight
-over the same cores. Under load (the last batch held more than one question) the worker
-waits up to ``max_wait_s`` after a batch's first question for others already on their way,
-so batches do not shrink to whoever happened to be queued; a lone question never waits.
+over the same cores. With ``max_wait_s``, under load (the last batch held more than one
+question) the worker waits that long after a batch's first question for others on their
+way; a lone question never waits.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from concurrent.futures import Future
 import numpy as np
 
 EncodeBatch = Callable[[list[str]], np.ndarray]
-MAX_WAIT_S = 0.0015  # bench/profile.py measures it against none (batcher_wait)
+# No wait by default: at 8 clients the batches that queue while the encoder runs were as
+# large with a 1.5 ms wait as without (bench/profile.py batcher_wait, bench/RESULTS.md).
+MAX_WAIT_S = 0.0
 
 
 class MicroBatcher:

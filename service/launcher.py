@@ -36,8 +36,8 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # of service/serving.py). uvicorn's own access log would record query strings, so off: the
 # app logs method, path, status and latency as one JSON line (logger atp.access, stdout).
 SERVE_OPTIONS: dict[str, object] = {
-    # uvloop: the same h11 protocol (and its guard) on a libuv event loop, about 0.8 ms less
-    # CPU per request than asyncio's (bench/RESULTS.md, HTTP stack)
+    # uvloop: the same guarded h11 protocol on a libuv event loop; bench/http_stack.py
+    # measures it against asyncio's loop and httptools (bench/RESULTS.md, HTTP stack)
     "loop": "uvloop",
     "access_log": False,
     "ws": "none",  # no WebSockets here: one protocol less to attack

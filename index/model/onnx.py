@@ -292,8 +292,8 @@ class OnnxEncoder:
 
 # What one more session.run costs beyond the tokens it computes, in tokens: a run of n
 # questions padded to L tokens costs about (RUN_COST_TOKENS + n * L) token-times (one run
-# reads every weight once, whatever its size). Measured by bench/profile.py
-# (`run_overhead_tokens`, bench/RESULTS.md): a run alone is about 26 tokens' worth of work.
+# reads every weight once, whatever its size). bench/profile.py fits it (`run_cost` in
+# bench/results.json, a sentence of bench/RESULTS.md's stage profile).
 RUN_COST_TOKENS = 24
 
 
