@@ -334,7 +334,18 @@ def suggestions(results: dict) -> list[str]:
         util = busiest["server_cpu_util"]
         where = f"{busiest['endpoint']} cache-{busiest['cache']} c{busiest['users']}"
         other = busiest.get("other_cpu_util")
-        if threads < nproc:
+        ts = st.get("thread_settings") or {}
+        one_t, all_t = ts.get("threads_1"), ts.get(f"threads_{nproc}")
+        if threads < nproc and one_t and all_t:
+            out.append(
+                f"ATP_ENCODER_THREADS={threads} while {nproc} cores exist (busiest run: {where}, "
+                f"{util} cores busy): in the stage profile {nproc} intra-op threads encode one "
+                f"question in {all_t['alone_ms']} ms vs {one_t['alone_ms']} ms on one, at "
+                f"{all_t['alone_cpu_ms']} vs {one_t['alone_cpu_ms']} ms CPU, and batches of 8 at "
+                f"{all_t['batch8_cpu_ms']} vs {one_t['batch8_cpu_ms']} ms CPU per question: "
+                "under load the other core serves HTTP and search instead."
+            )
+        elif threads < nproc:
             out.append(
                 f"The server never uses more than {util} of {nproc} cores (busiest run: "
                 f"{where}), even when requests queue: one process, Python under one GIL, and "
