@@ -22,6 +22,84 @@ def find(
     return None
 
 
+def floor_ms(results: dict) -> float | None:
+    """The floor of this run: the bare encode's p50, the mean of its two measurements
+    (before and after the load runs, bench/floor.py)."""
+    measured = [f["p50_ms"] for f in (results.get("floor") or {}).values() if f.get("p50_ms")]
+    return round(sum(measured) / len(measured), 2) if measured else None
+
+
+def floor_cpu_ms(results: dict) -> float | None:
+    """The floor in CPU time (the mean of its two CPU p50s): on a shared machine the wall
+    time of one encode grows with the neighbours' load, its CPU time hardly."""
+    measured = [
+        f["cpu_p50_ms"] for f in (results.get("floor") or {}).values() if f.get("cpu_p50_ms")
+    ]
+    return round(sum(measured) / len(measured), 2) if measured else None
+
+
+def floor_rps(results: dict) -> float | None:
+    """What the floor allows: every core encoding one new question after another."""
+    floor = floor_ms(results)
+    return round(results["machine"]["nproc"] * 1000 / floor, 1) if floor else None
+
+
+def floor_ratios(results: dict) -> dict[str, str]:
+    """The service, the peer and the baseline against the floor, side by side."""
+    floor, allowed, nproc = floor_ms(results), floor_rps(results), results["machine"]["nproc"]
+    if not floor:
+        return {}
+    out: dict[str, str] = {}
+    runs = results["runs"]
+    for users in (1, TARGET_USERS):
+        r = find(runs, "/search", "cold", users)
+        if r and r["p50_ms"]:
+            out[f"/search p50 at c{users}, new questions / floor"] = (
+                f"{r['p50_ms']} / {floor} ms = **{r['p50_ms'] / floor:.2f}×**"
+            )
+    r = find(runs, "/search", "cold", TARGET_USERS)
+    if r and allowed:
+        out[f"/search throughput at c{TARGET_USERS}, new questions / (cores × 1000 / floor)"] = (
+            f"{r['rps']} / {allowed} req/s = **{r['rps'] / allowed:.2f}×**"
+        )
+    for users in (1, TARGET_USERS):
+        r = find(runs, "/search", "cold", users)
+        if r:
+            out[f"server CPU per new question at c{users} / floor"] = (
+                f"{r['server_cpu_ms_per_req']} / {floor} ms = "
+                f"**{r['server_cpu_ms_per_req'] / floor:.2f}×** (on {nproc} cores)"
+            )
+    cpu_floor = floor_cpu_ms(results)
+    if cpu_floor:
+        for users in (1, TARGET_USERS):
+            r = find(runs, "/search", "cold", users)
+            if r:
+                out[f"server CPU per new question at c{users} / the floor's CPU time"] = (
+                    f"{r['server_cpu_ms_per_req']} / {cpu_floor} ms = "
+                    f"**{r['server_cpu_ms_per_req'] / cpu_floor:.2f}×**"
+                )
+        r = find(runs, "/search", "cold", TARGET_USERS)
+        if r:
+            cpu_rps = nproc * 1000 / cpu_floor
+            out[
+                f"/search throughput at c{TARGET_USERS} / (cores × 1000 / the floor's CPU time)"
+            ] = (
+                f"{r['rps']} / {cpu_rps:.1f} req/s = **{r['rps'] / cpu_rps:.2f}×** (the server "
+                f"got {r['server_cpu_util']} of {nproc} cores)"
+            )
+    peer = results.get("peer") or {}
+    if peer.get("p50_ms"):
+        out["txtai peer, one search in-process / floor"] = (
+            f"{peer['p50_ms']} / {floor} ms = **{peer['p50_ms'] / floor:.2f}×**"
+        )
+    base = (results.get("baseline") or {}).get("p50_ms")
+    if base:
+        out["naive baseline, one search in-process / floor"] = (
+            f"{base} / {floor} ms = **{base / floor:.2f}×**"
+        )
+    return out
+
+
 def ratios(results: dict) -> dict[str, str]:
     out: dict[str, str] = {}
     base = (results.get("baseline") or {}).get("p50_ms")
@@ -42,9 +120,40 @@ def ratios(results: dict) -> dict[str, str]:
     return out
 
 
+def floor_targets(results: dict) -> list[dict]:
+    """Issue 16's acceptance: a new question at the cost of encoding it."""
+    floor, allowed = floor_ms(results), floor_rps(results)
+    runs, n = results["runs"], TARGET_USERS
+    c1, c8 = find(runs, "/search", "cold", 1), find(runs, "/search", "cold", n)
+    if not floor or not c1 or not c8:
+        return []
+    ratio, share = TARGETS["new_c1_p50_floor_ratio"], TARGETS["new_c8_rps_floor_share"]
+    p99_goal = TARGETS["search_p99_ms_c8"]
+    return [
+        {
+            "target": "new questions: /search p50 at c1 against the floor (bare encode, 1 thread)",
+            "goal": f"≤ {ratio:g}× the floor ({floor} ms): ≤ {ratio * floor:.2f} ms",
+            "measured": f"p50 {c1['p50_ms']} ms = {c1['p50_ms'] / floor:.2f}×",
+            "met": c1["p50_ms"] <= ratio * floor,
+        },
+        {
+            "target": f"new questions: /search throughput at {n} clients against the floor",
+            "goal": f"≥ {share:g}× cores × 1000 / floor = {share * allowed:.1f} req/s",
+            "measured": f"{c8['rps']} req/s = {c8['rps'] / allowed:.2f}×",
+            "met": c8["rps"] >= share * allowed,
+        },
+        {
+            "target": f"new questions: /search p99 and errors at {n} clients",
+            "goal": f"p99 ≤ {p99_goal:g} ms, 0 errors",
+            "measured": f"p99 {c8['p99_ms']} ms, {c8['errors']} errors",
+            "met": c8["p99_ms"] <= p99_goal and c8["errors"] == 0 and c1["errors"] == 0,
+        },
+    ]
+
+
 def evaluate_targets(results: dict) -> list[dict]:
     runs = results["runs"]
-    rows = []
+    rows = floor_targets(results)
     p50_goal, p99_goal = TARGETS["search_p50_ms_c8"], TARGETS["search_p99_ms_c8"]
     n = TARGET_USERS
     for paced, loop in ((False, "closed loop"), (True, f"paced {TARGETS['search_rps']:g}/s")):
@@ -104,9 +213,48 @@ def evaluate_targets(results: dict) -> list[dict]:
     return rows
 
 
+def floor_diagnosis(results: dict) -> list[str]:
+    """Why a floor target is missed, from this run's numbers."""
+    floor, allowed = floor_ms(results), floor_rps(results)
+    runs, n, nproc = results["runs"], TARGET_USERS, results["machine"]["nproc"]
+    c1, c8 = find(runs, "/search", "cold", 1), find(runs, "/search", "cold", n)
+    warm1, warm8 = find(runs, "/search", "warm", 1), find(runs, "/search", "warm", n)
+    if not floor or not c1 or not c8:
+        return []
+    ratio = TARGETS["new_c1_p50_floor_ratio"]
+    lines = []
+    if c1["p50_ms"] > ratio * floor and warm1:
+        lines.append(
+            f"New questions at c1: {c1['p50_ms']} ms p50 is the encode (the floor: "
+            f"{floor} ms on one thread; the server's encoder runs "
+            f"{results['settings']['encoder_threads']} intra-op threads) plus what the same "
+            f"request costs with its embedding cached ({warm1['p50_ms']} ms p50: HTTP, "
+            f"search, JSON); {ratio:g}× the floor leaves {(ratio - 1) * floor:.2f} ms for all "
+            "of that, so the threads must win back what the request adds."
+        )
+    if c8["rps"] < TARGETS["new_c8_rps_floor_share"] * allowed:
+        b8 = (results.get("stages") or {}).get("encode_p50_ms_per_query_batch8")
+        lines.append(
+            f"New questions at c{n}: the server spends {c8['server_cpu_ms_per_req']} ms CPU "
+            f"per question ({c8['server_cpu_ms_per_req'] / floor:.2f}× the floor) and gets "
+            f"{c8['server_cpu_util']} of {nproc} cores (locust {c8['client_cpu_util']}, other "
+            f"processes {c8.get('other_cpu_util')}); {allowed} req/s needs at most "
+            f"{floor} ms of CPU per question with every core the server's"
+            + (
+                f": the encode is {b8} ms per question in batches of 8 (stage profile), and "
+                f"a cache-warm request costs {warm8['server_cpu_ms_per_req']} ms at c{n} "
+                "(HTTP, search, JSON)"
+                if b8 and warm8
+                else ""
+            )
+            + "."
+        )
+    return lines
+
+
 def diagnose(results: dict) -> list[str]:
     """Measured reasons for missed targets, from the load runs."""
-    lines: list[str] = []
+    lines: list[str] = floor_diagnosis(results)
     nproc = results["machine"]["nproc"]
     n = TARGET_USERS
     for cache in ("cold", "warm"):
@@ -186,7 +334,18 @@ def suggestions(results: dict) -> list[str]:
         util = busiest["server_cpu_util"]
         where = f"{busiest['endpoint']} cache-{busiest['cache']} c{busiest['users']}"
         other = busiest.get("other_cpu_util")
-        if threads < nproc:
+        ts = st.get("thread_settings") or {}
+        one_t, all_t = ts.get("threads_1"), ts.get(f"threads_{nproc}")
+        if threads < nproc and one_t and all_t:
+            out.append(
+                f"ATP_ENCODER_THREADS={threads} while {nproc} cores exist (busiest run: {where}, "
+                f"{util} cores busy): in the stage profile {nproc} intra-op threads encode one "
+                f"question in {all_t['alone_ms']} ms vs {one_t['alone_ms']} ms on one, at "
+                f"{all_t['alone_cpu_ms']} vs {one_t['alone_cpu_ms']} ms CPU, and batches of 8 at "
+                f"{all_t['batch8_cpu_ms']} vs {one_t['batch8_cpu_ms']} ms CPU per question: "
+                "under load the other core serves HTTP and search instead."
+            )
+        elif threads < nproc:
             out.append(
                 f"The server never uses more than {util} of {nproc} cores (busiest run: "
                 f"{where}), even when requests queue: one process, Python under one GIL, and "
@@ -339,6 +498,7 @@ def derive(results: dict) -> dict:
     return {
         **results,
         "ratios": ratios(results),
+        "floor_ratios": floor_ratios(results),
         "targets": evaluate_targets(results),
         "diagnosis": diagnose(results),
         "suggestions": suggestions(results),

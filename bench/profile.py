@@ -33,6 +33,7 @@ from service.settings import Settings
 
 K = 10  # results per search, as the load runs ask
 BATCH = 8
+WAIT_S = 0.0015  # the micro-batcher's bounded wait measured against none
 MIB = 1024 * 1024
 
 
@@ -149,7 +150,7 @@ def asgi_overhead(settings: Settings, engine, questions: list[str]) -> dict:
     async def drive(rounds: int, path: str = "/search") -> list[float]:
         out = []
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             for _ in range(rounds):
                 for q in questions:
                     started = time.perf_counter()
@@ -182,6 +183,167 @@ def asgi_overhead(settings: Settings, engine, questions: list[str]) -> dict:
         "app_overhead_p50_ms": round(p50(via_app) - p50(direct), 2),
         "healthz_via_app_p50_ms": p50(healthz),
         "framework_cumulative": framework,
+    }
+
+
+def cpu_ms(fn: Callable, *args, **kwargs) -> float:
+    """CPU time of one call in this process (all threads), in milliseconds."""
+    started = time.process_time()
+    fn(*args, **kwargs)
+    return (time.process_time() - started) * 1000
+
+
+def thread_settings(encoder_class, model_dir: Path, texts: list[str], rounds: int = 2) -> dict:
+    """ONNX Runtime's intra-op threads on this machine: 1, all cores, all cores spinning;
+    one question alone and batches of 8, wall and CPU per question, interleaved."""
+    import onnxruntime
+
+    cores = len(os.sched_getaffinity(0))
+    variants = {"threads_1": (1, "0"), f"threads_{cores}": (cores, "0")}
+    variants[f"threads_{cores}_spinning"] = (cores, "1")
+    encoders = {}
+    for name, (threads, spin) in variants.items():
+        encoder = encoder_class(model_dir, threads=1)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", spin)
+        encoder.session = onnxruntime.InferenceSession(
+            str(encoder.path), options, providers=["CPUExecutionProvider"]
+        )
+        encoders[name] = encoder
+    out = {name: {"alone_ms": [], "alone_cpu_ms": [], "batch8_ms": [], "batch8_cpu_ms": []}
+           for name in encoders}  # fmt: skip
+    batches = [texts[i : i + BATCH] for i in range(0, len(texts) - BATCH + 1, BATCH)]
+    for _ in range(rounds):
+        for name, encoder in encoders.items():
+            row = out[name]
+            for t in texts:
+                row["alone_ms"].append(encode_ms(encoder, [t]))
+                row["alone_cpu_ms"].append(cpu_ms(encoder.encode, [t]))
+            for b in batches:
+                row["batch8_ms"].append(encode_ms(encoder, b) / len(b))
+                row["batch8_cpu_ms"].append(cpu_ms(encoder.encode, b) / len(b))
+    return {name: {k: p50(v) for k, v in row.items()} for name, row in out.items()}
+
+
+def run_cost(encoder, rounds: int = 5) -> dict:
+    """What one session.run costs beyond its tokens: runs of b copies of an L-token text,
+    fitted as c0 + c1 * b * L (ms); c0 / c1 is RUN_COST_TOKENS's measure."""
+    text = "加强源头治理，完善以社区为基础的预防拐卖人口犯罪网络，实施网格化管理。" * 4
+    ids = encoder.tokenizer.encode("query: " + text).ids
+    rows = []
+    for length in (8, 16, 24, 32):  # the questions' range (cut at 64 tokens)
+        for b in (1, 2, 4):
+            feed = {
+                "input_ids": np.array([ids[:length]] * b, dtype=np.int64),
+                "attention_mask": np.ones((b, length), dtype=np.int64),
+            }
+            encoder.session.run(None, feed)
+            took = [cpu_ms(encoder.session.run, None, feed) for _ in range(rounds)]
+            rows.append((b * length, float(np.median(took))))
+    tokens, costs = np.array(rows).T
+    c1, c0 = np.polyfit(tokens, costs, 1)
+    from index.model.onnx import RUN_COST_TOKENS
+
+    return {
+        "run_ms": round(float(c0), 2),
+        "per_token_ms": round(float(c1), 3),
+        "run_overhead_tokens": round(float(c0 / c1), 1),
+        "used": RUN_COST_TOKENS,
+    }
+
+
+def bucketing(encoder, texts: list[str], rounds: int = 1) -> dict:
+    """Mixed-length batches of 8 (the cold questions and a few cut at the token limit): one
+    run padded to the longest vs the planned length buckets; CPU per question, and how far
+    a batched vector is from the same question encoded alone."""
+    import index.model.onnx as onnx_module
+
+    rng = np.random.default_rng(16)
+    pool = texts + ["请问" + t * 5 for t in texts[:4]]
+    batches = [list(rng.choice(pool, BATCH, replace=False)) for _ in range(8)]
+    alone = {t: encoder.encode([t])[0] for t in pool}
+    planned = onnx_module.plan_runs
+    variants = {"one_padded_run": lambda lengths, _m: [list(range(len(lengths)))]}
+    variants["length_buckets"] = planned
+    out: dict = {}
+    try:
+        for name, planner in variants.items():
+            onnx_module.plan_runs = planner
+            costs, cosines = [], []
+            for _ in range(rounds):
+                for b in batches:
+                    costs.append(cpu_ms(encoder.encode, b) / len(b))
+                    vectors = encoder.encode(b)
+                    cosines += [float(v @ alone[t]) for v, t in zip(vectors, b, strict=True)]
+            out[name] = {"cpu_ms_per_question": p50(costs), "mean": round(float(np.mean(costs)), 2)}
+            out[name]["min_cosine_to_alone"] = round(min(cosines), 9)
+    finally:
+        onnx_module.plan_runs = planned
+    return out
+
+
+def same_answers(searcher, texts: list[str]) -> dict:
+    """Top 10 of each question's dense ranking encoded alone vs in a batch of 8 others."""
+    encoder = searcher.encoder
+    same, worst = 0, 0.0
+    for i, text in enumerate(texts):
+        mates = [text, *(texts[(i + j) % len(texts)] for j in range(1, BATCH))]
+        batched = encoder.encode(mates)[0]
+        alone = encoder.encode([text])[0]
+        a, _ = searcher.dense_scores(alone[None, :])
+        b, _ = searcher.dense_scores(batched[None, :])
+        top_a, top_b = np.argsort(-a, kind="stable")[:K], np.argsort(-b, kind="stable")[:K]
+        same += bool(np.array_equal(top_a, top_b))
+        worst = max(worst, float(np.max(np.abs(a[top_a] - b[top_a]))))
+    return {"questions": len(texts), "same_top10": same, "max_score_diff": worst}
+
+
+def batcher_wait(searcher, texts: list[str], users: int = 8, seconds: float = 6.0) -> dict:
+    """8 threads searching never-seen questions back to back through Searcher.search (no
+    HTTP): the batcher's bounded wait against none, side by side; searches/s, CPU per
+    search and the mean batch size."""
+    import threading
+
+    batcher = searcher._batcher  # the engine's own batcher; only its wait is varied
+    sizes: list[int] = []
+    encode_batch = batcher._encode_batch
+
+    def recording(batch: list[str]):
+        sizes.append(len(batch))
+        return encode_batch(batch)
+
+    batcher._encode_batch = recording
+    chosen, out = batcher._max_wait_s, {}
+    counter = iter(range(10**9))
+    try:
+        for name, wait in (("no_wait", 0.0), (f"wait_{WAIT_S * 1000:g}ms", WAIT_S)) * 2:
+            batcher._max_wait_s = wait
+            sizes.clear()
+            done = []
+            stop = time.perf_counter() + seconds / 2
+
+            def user(stop: float = stop, done: list = done) -> None:
+                while time.perf_counter() < stop:
+                    n = next(counter)
+                    searcher.search(texts[n % len(texts)] + f" {n}", k=K)
+                    done.append(1)
+
+            threads = [threading.Thread(target=user) for _ in range(users)]
+            started, cpu = time.perf_counter(), time.process_time()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            row = out.setdefault(name, {"searches_per_s": [], "cpu_ms": [], "batch": []})
+            row["searches_per_s"].append(len(done) / wall)
+            row["cpu_ms"].append(cpu * 1000 / max(len(done), 1))
+            row["batch"].append(float(np.mean(sizes)) if sizes else 0.0)
+    finally:
+        batcher._max_wait_s, batcher._encode_batch = chosen, encode_batch
+    return {
+        name: {k: round(float(np.mean(v)), 2) for k, v in row.items()} for name, row in out.items()
     }
 
 
@@ -258,6 +420,11 @@ def stage_profile(repeats: int = 1) -> dict:
         "hot_functions": hot,
         "hot_functions_keyword": hot_keyword,
         "asgi": asgi_overhead(settings, engine, plain),
+        "thread_settings": thread_settings(onnx_encoder, settings.model_dir, texts[:8]),
+        "run_cost": run_cost(encoder),
+        "bucketing": bucketing(encoder, texts[: len(plain)]),
+        "same_answers": same_answers(searcher, texts[: len(plain)]),
+        "batcher_wait": batcher_wait(searcher, texts[: len(plain)]),
     }
 
 

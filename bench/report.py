@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from string import Template
 
-from bench.findings import derive, torch_free
+from bench.findings import derive, floor_ms, floor_rps, torch_free
 from bench.locustfile import QUESTIONS, unique_variant
 from bench.scenarios import QUIET_LOAD, QUIET_OTHER_CPU, TARGET_USERS, TARGETS, cold_offset
 
@@ -79,6 +79,57 @@ def stage_lines(stages: dict) -> list[str]:
             + "; ".join(
                 f"{f['function']} {f['tottime_ms_per_request']} ms"
                 for f in asgi["framework_cumulative"][:6]
+            )
+            + "."
+        )
+    ts = stages.get("thread_settings") or {}
+    if ts:
+        lines.append(
+            "ONNX Runtime intra-op threads on this machine (p50 per question, wall / CPU ms, "
+            "interleaved): "
+            + "; ".join(
+                f"{name.removeprefix('threads_')}: alone {v['alone_ms']} / {v['alone_cpu_ms']}, "
+                f"in batches of 8 {v['batch8_ms']} / {v['batch8_cpu_ms']}"
+                for name, v in ts.items()
+            )
+            + "."
+        )
+    rc = stages.get("run_cost") or {}
+    if rc:
+        lines.append(
+            f"One session.run costs {rc['run_ms']} ms plus {rc['per_token_ms']} ms per token it "
+            f"computes (CPU, fitted over runs of 1-4 questions of 8-32 tokens): a run is worth "
+            f"{rc['run_overhead_tokens']} tokens of padding; the encoder plans with "
+            f"{rc['used']} (index/model/onnx.py RUN_COST_TOKENS)."
+        )
+    bk = stages.get("bucketing") or {}
+    if bk:
+        lines.append(
+            "Mixed-length batches of 8 (new questions and a few cut at the token limit), CPU "
+            "per question p50 (mean): "
+            + "; ".join(
+                f"{name.replace('_', ' ')} {v['cpu_ms_per_question']} ({v['mean']}) ms, minimum "
+                f"cosine to the same question alone {v['min_cosine_to_alone']}"
+                for name, v in bk.items()
+            )
+            + "."
+        )
+    sa = stages.get("same_answers") or {}
+    if sa:
+        lines.append(
+            f"Batch-mates change no answer: {sa['same_top10']} of {sa['questions']} new "
+            f"questions get the same top 10 encoded alone and in a batch of 8, scores within "
+            f"{sa['max_score_diff']:.1e}."
+        )
+    bw = stages.get("batcher_wait") or {}
+    if bw:
+        lines.append(
+            "The micro-batcher's wait, 8 threads searching new questions back to back "
+            "in-process, side by side: "
+            + "; ".join(
+                f"{name.replace('_', ' ')}: {v['searches_per_s']} searches/s, {v['cpu_ms']} ms "
+                f"CPU per search, {v['batch']} questions per batch"
+                for name, v in bw.items()
             )
             + "."
         )
@@ -202,6 +253,59 @@ def _baseline(results: dict) -> str:
     return _bullets(lines)
 
 
+def _floor(results: dict) -> str:
+    floors = results.get("floor") or {}
+    if not floors:
+        return "- not measured in this run."
+    lines = [
+        f"{when} the load runs: {f['queries']} questions, p50 {f['p50_ms']} ms (mean "
+        f"{f['mean_ms']} ms, CPU p50 {f['cpu_p50_ms']} ms), load average {f['load_average']}"
+        for when, f in (("before", floors.get("before")), ("after", floors.get("after")))
+        if f
+    ]
+    lines.append(
+        f"the floor of this run: **{floor_ms(results)} ms** (the mean of the two p50s); "
+        f"{results['machine']['nproc']} cores × 1000 / floor = **{floor_rps(results)} req/s**"
+    )
+    lines += [f"{key}: {text}" for key, text in results.get("floor_ratios", {}).items()]
+    return _bullets(lines)
+
+
+def _peer(results: dict) -> str:
+    peer = results.get("peer") or {}
+    if not peer:
+        return "- not measured yet (run `atp bench` without --quick)."
+    if "error" in peer:
+        return f"- not measured: {peer['error']}"
+    q, own = peer["quality"], peer["service_quality"]
+    lines = [
+        f"txtai {peer['txtai']}: {peer['rows']} rows (every passage in zh-Hans and English), "
+        f"one search p50 {peer['p50_ms']} ms, p99 {peer['p99_ms']} ms over {peer['queries']} "
+        f"never-seen questions ({peer['torch_threads']} torch thread; index built in "
+        f"{peer['index_s']} s)",
+    ]
+    rows = [("txtai (dense)", q), *((f"this service ({m})", own[m]) for m in own)]
+    for name, m in rows:
+        lines.append(
+            f"{name} on the {peer['split']} split ({m['questions']} questions): Recall@5 "
+            f"{m['recall@5']}, MRR@10 {m['mrr@10']}"
+        )
+    return _bullets(lines) + _note(peer)
+
+
+def _http_stacks(results: dict) -> str:
+    stacks = results.get("http_stacks") or {}
+    if not stacks:
+        return "- not measured yet (run `atp bench` without --quick)."
+    lines = [
+        f"{name}: p50 {m['p50_ms']} ms, server CPU {m['server_cpu_ms_per_req']} ms per request "
+        f"({m['requests']} requests)"
+        for name, m in stacks.items()
+        if isinstance(m, dict) and "p50_ms" in m
+    ]
+    return _bullets(lines) + _note(stacks)
+
+
 def _startup(results: dict) -> str:
     cs = results["cold_start"]
     interval = results.get("rss_sample_interval_s")
@@ -256,6 +360,9 @@ def render(results: dict) -> str:
         "paced_rows": _rows(runs, PACED_COLUMNS, lambda r: bool(r.get("offered_rps"))),
         "baseline_note": _note(results.get("baseline")),
         "baseline": _baseline(results),
+        "floor": _floor(results),
+        "peer": _peer(results),
+        "http_stacks": _http_stacks(results),
         "startup": _startup(results),
         "stages_count": f", {stages['queries']} never-seen questions" if stages else "",
         "stages_note": _note(stages),

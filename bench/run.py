@@ -5,18 +5,22 @@ What one run does, in order, on loopback only:
 1. starts the real server (service/launcher.py) and times process start -> /readyz 200
    (cold start); a sampler thread records the server's RSS (incl. children) and CPU time
    for the whole run;
-2. drives it from a second process, locust headless (bench/locustfile.py), through the
-   scenarios of bench/scenarios.py: /search and /ask, cache-warm and cache-cold, at
-   several concurrencies, keyword mode, and paced to the target rate;
-3. stops the server and runs the naive baseline (bench/baseline.py) and the stage
-   profile (bench/profile.py), each in a fresh process;
-4. times `atp index build` into a temporary folder;
-5. writes bench/results.json and, from it and bench/REPORT.md.tmpl, bench/RESULTS.md
+2. measures the floor (bench/floor.py: the bare ONNX encode, one thread, the cold runs'
+   kind of questions) in a fresh process, before the load runs and again after them;
+3. drives the server from a second process, locust headless (bench/locustfile.py),
+   through the scenarios of bench/scenarios.py: /search and /ask, cache-warm and
+   cache-cold, at several concurrencies, keyword mode, and paced to the target rate;
+4. stops the server and runs the naive baseline (bench/baseline.py), the txtai peer
+   (bench/peer.py), the same app on other HTTP stacks side by side (bench/http_stack.py)
+   and the stage profile (bench/profile.py), each in a fresh process;
+5. times `atp index build` into a temporary folder;
+6. writes bench/results.json and, from it and bench/REPORT.md.tmpl, bench/RESULTS.md
    (bench/findings.py, bench/report.py).
 
---quick runs fewer, shorter scenarios and reuses the last baseline, stage profile and
-index build, saying so in the report. Every load run is bounded twice (locust's
---run-time and a request cap); every helper process has a timeout.
+--quick runs fewer, shorter scenarios and reuses the last baseline, peer, stage profile
+and index build, saying so in the report (the floor is always measured). Every load run
+is bounded twice (locust's --run-time and a request cap); every helper process has a
+timeout.
 
     python -m bench.run [--quick] [--out DIR] [--report-only]
 """
@@ -37,14 +41,17 @@ from bench.runner import (
     MIB,
     SAMPLE_INTERVAL_S,
     MeasuredServer,
+    http_stacks,
     machine_info,
     prewarm,
     run_baseline,
+    run_floor,
+    run_peer,
     run_scenario,
     run_stages,
     time_index_build,
 )
-from bench.scenarios import QUIET_LOAD, TARGETS, plan
+from bench.scenarios import QUIET_LOAD, TARGETS, cold_offset, plan
 from service.settings import ROOT, Settings
 
 BENCH_DIR = ROOT / "bench"
@@ -104,25 +111,41 @@ def measure(quick: bool, previous: dict) -> dict:
         with MeasuredServer(workdir) as server:
             results["cold_start"] = server.cold_start
             print(f"  cold start: {server.cold_start}", flush=True)
+            scenarios = plan(quick)
+            first_cold = next(i for i, s in enumerate(scenarios) if s.cache == "cold")
+            offset = cold_offset(first_cold) + 50_000  # as many digits, other numbers
+            passes = 1 if quick else 3
+            floors = [run_floor(workdir, offset, passes, "floor-before")]
+            print(f"  floor: {floors[0]}", flush=True)
             runs = []
-            for i, scenario in enumerate(plan(quick)):
+            for i, scenario in enumerate(scenarios):
                 if scenario.cache == "warm":
                     prewarm(server.base)
                 runs.append(run_scenario(server, scenario, i, workdir))
                 time.sleep(0.5)
             results["runs"] = runs
+            floors.append(run_floor(workdir, offset + 10_000, passes, "floor-after"))
+            print(f"  floor after the load runs: {floors[1]}", flush=True)
+            results["floor"] = {"before": floors[0], "after": floors[1]}
         results["peak_rss_mib"] = round(server.sampler.peak / MIB, 1)
 
         if quick:
             results["baseline"] = _reuse(previous, "baseline", "baseline")
             if results["baseline"] is None:
                 results["baseline"] = run_baseline(workdir, passes=1)
+            results["peer"] = _reuse(previous, "peer", "txtai peer")
+            results["http_stacks"] = _reuse(previous, "http_stacks", "HTTP stacks")
             results["stages"] = _reuse(previous, "stages", "stage profile")
             results["index_build"] = _reuse(previous, "index_build", "build time")
         else:
             print("  baseline ...", flush=True)
             results["baseline"] = run_baseline(workdir, passes=3)
             print(f"  baseline: {results['baseline']}", flush=True)
+            print("  txtai peer ...", flush=True)
+            results["peer"] = run_peer(workdir, passes=2)
+            print(f"  peer: {results['peer']}", flush=True)
+            print("  HTTP stacks ...", flush=True)
+            results["http_stacks"] = http_stacks(workdir)
             print("  stage profile ...", flush=True)
             results["stages"] = run_stages(workdir, repeats=1)
             print("  index build ...", flush=True)

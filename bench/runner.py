@@ -303,6 +303,59 @@ def run_scenario(server: MeasuredServer, scenario: Scenario, index: int, workdir
     return result
 
 
+def http_stacks(workdir: Path, rounds: int = 12, block: int = 100) -> dict:
+    """A cache-warm /search, one client on one kept-alive connection per server, on each
+    HTTP stack of bench/http_stack.py (the same app), all up at once and taken in turns of
+    ``block`` requests, so a neighbour's load falls on every stack alike: p50 and the
+    server's CPU per request."""
+    import http.client
+    import urllib.parse
+
+    from bench import http_stack
+
+    paths = ["/search?" + urllib.parse.urlencode({"q": q, "k": 10}) for _, q in QUESTIONS]
+    with contextlib.ExitStack() as stack:
+        sides = {}
+        for name, (protocol, loop) in http_stack.STACKS.items():
+            server = Server(QUIET_ENV, argv=http_stack.argv(protocol, loop))
+            server.log_path = workdir / f"http-{protocol}-{loop}.log"
+            stack.enter_context(server)
+            connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+            stack.callback(connection.close)
+            sides[name] = (connection, psutil.Process(server.process.pid), [], [0.0])
+
+        def get(connection: http.client.HTTPConnection, path: str) -> None:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status} from {path}")
+
+        for connection, *_ in sides.values():
+            for path in paths:  # embeddings cached, connection open
+                get(connection, path)
+        names = list(sides)
+        for r in range(rounds):  # each round in another order: no stack always goes first
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                connection, process, latencies, cpu = sides[name]
+                before = sum(process.cpu_times()[:2])
+                for i in range(block):
+                    started = time.perf_counter()
+                    get(connection, paths[(r * block + i) % len(paths)])
+                    latencies.append((time.perf_counter() - started) * 1000)
+                cpu[0] += sum(process.cpu_times()[:2]) - before
+    out = {
+        name: {
+            "requests": len(latencies),
+            "p50_ms": pct(latencies, 50),
+            "server_cpu_ms_per_req": round(cpu[0] * 1000 / len(latencies), 2),
+        }
+        for name, (_, _, latencies, cpu) in sides.items()
+    }
+    print(f"  HTTP stacks: {out}", flush=True)
+    return out
+
+
 def _run_json_helper(module: str, args: list[str], out: Path) -> dict:
     """`python -m module ... --json out` in a fresh process; its JSON."""
     cmd = [sys.executable, "-m", module, *args, "--json", str(out)]
@@ -324,6 +377,21 @@ def _run_json_helper(module: str, args: list[str], out: Path) -> dict:
 
 def run_baseline(workdir: Path, passes: int) -> dict:
     return _run_json_helper("bench.baseline", ["--passes", str(passes)], workdir / "baseline.json")
+
+
+def run_floor(workdir: Path, offset: int, passes: int, name: str) -> dict:
+    """The bare encode (bench/floor.py), one thread, on the cold runs' kind of questions."""
+    args = ["--passes", str(passes), "--offset", str(offset)]
+    return _run_json_helper("bench.floor", args, workdir / f"{name}.json")
+
+
+def run_peer(workdir: Path, passes: int) -> dict:
+    """txtai over the same model and passages (bench/peer.py); optional: a failure is
+    reported in the results rather than raised."""
+    try:
+        return _run_json_helper("bench.peer", ["--passes", str(passes)], workdir / "peer.json")
+    except (RuntimeError, subprocess.SubprocessError) as exc:
+        return {"error": str(exc)[-300:]}
 
 
 def run_stages(workdir: Path, repeats: int) -> dict:

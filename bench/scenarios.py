@@ -11,6 +11,9 @@ TARGETS = {
     "search_rps": 40.0,
     "cold_start_s": 15.0,
     "peak_rss_mib": 1536.0,  # 1.5 GiB
+    # issue 16: a new question at the cost of encoding it (the floor, bench/floor.py)
+    "new_c1_p50_floor_ratio": 1.1,  # /search p50 at c1 <= 1.1 x the floor
+    "new_c8_rps_floor_share": 1.0,  # throughput at c8 >= 1.0 x cores x 1000 / floor
 }
 TARGET_USERS = 8  # the targets' "concurrency 8"
 QUIET_LOAD = 0.7  # 1-minute load average under which the machine counts as quiet

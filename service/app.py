@@ -27,6 +27,7 @@ from prometheus_client import (
     start_http_server,
 )
 from prometheus_fastapi_instrumentator import Instrumentator
+from pydantic import BaseModel
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -236,6 +237,12 @@ async def _send_too_large(send, max_bytes: int) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
+def json_response(model: BaseModel) -> Response:
+    """A response model as JSON, built and checked once: returned as a model, FastAPI would
+    validate it against the route's response_model again before serialising it."""
+    return Response(model.model_dump_json(by_alias=True), media_type="application/json")
+
+
 class Overloaded(Exception):
     """Every search thread is busy and ATP_MAX_PENDING searches already wait for one."""
 
@@ -390,7 +397,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         role: Annotated[RoleFilter, Query()] = "any",
         kind: Annotated[Kind | None, Query()] = None,
         mode: Annotated[Mode, Query()] = "hybrid",
-    ) -> SearchResponse:
+    ) -> Response:
         result, filters = await off_loop(
             usecases.search,
             engine,
@@ -403,17 +410,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             kind=kind,
         )
         searches.labels("search", mode, result.query.lang).inc()
-        return search_response(
-            result, k, q=q, filters={"agency": filters.agency, "role": role, "kind": kind}
+        return json_response(
+            search_response(
+                result, k, q=q, filters={"agency": filters.agency, "role": role, "kind": kind}
+            )
         )
 
     @app.post("/ask", response_model=AskResponse, tags=["search"], responses=ERRORS)
-    async def ask(engine: EngineDep, body: AskRequest) -> AskResponse:
+    async def ask(engine: EngineDep, body: AskRequest) -> Response:
         reply = await off_loop(usecases.ask, engine, body.question, body.lang)
         searches.labels("ask", "hybrid", reply.query_lang).inc()
         if not reply.answer.answered:
             no_answer.inc()
-        return ask_response(reply, engine.roles)
+        return json_response(ask_response(reply, engine.roles))
 
     @app.get("/passages/{passage_id}", response_model=Passage, tags=["browse"], responses=ERRORS)
     async def passage(engine: EngineDep, passage_id: str) -> Passage:

@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -36,6 +36,9 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # of service/serving.py). uvicorn's own access log would record query strings, so off: the
 # app logs method, path, status and latency as one JSON line (logger atp.access, stdout).
 SERVE_OPTIONS: dict[str, object] = {
+    # uvloop: the same guarded h11 protocol on a libuv event loop; bench/http_stack.py
+    # measures it against asyncio's loop and httptools (bench/RESULTS.md, HTTP stack)
+    "loop": "uvloop",
     "access_log": False,
     "ws": "none",  # no WebSockets here: one protocol less to attack
     # the request line and headers h11 buffers before refusing with 400 (h11's default made
@@ -145,8 +148,10 @@ class Server:
         port: int | None = None,
         log_path: Path | None = None,
         open_files: int | None = None,
+        argv: Callable[[str, int], list[str]] | None = None,
     ) -> None:
         self.env = {**os.environ, **(env or {})}
+        self.argv = argv or server_argv  # another command only to measure against atp serve
         self.open_files = open_files  # a lower limit on open files for the server process
         self.host = host
         self.port = port or free_port(host)
@@ -164,7 +169,7 @@ class Server:
         )
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            server_argv(self.host, self.port),
+            self.argv(self.host, self.port),
             cwd=ROOT,
             env=self.env,
             stdout=self._log,

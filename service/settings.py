@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -50,11 +49,12 @@ class Settings(BaseSettings):
         "eval/INT8.md)",
     )
     encoder_threads: int = Field(
-        default_factory=lambda: min(4, len(os.sched_getaffinity(0))),
+        1,
         ge=1,
         le=32,
-        description="intra-op threads of the single micro-batching encoder thread; default: "
-        "the usable cores (up to 4)",
+        description="intra-op threads of the single micro-batching encoder thread; one: on 2 "
+        "cores a second thread did not make one question faster and cost a third more CPU "
+        "per question in the batches that form under load (bench/RESULTS.md, stage profile)",
     )
     query_cache_size: int = Field(2048, ge=0, description="LRU entries of query embeddings")
     max_pending: int = Field(

@@ -268,23 +268,53 @@ class OnnxEncoder:
         normalize_embeddings: bool = True,
         batch_size: int = 32,
     ) -> np.ndarray:
-        """Normalised embeddings (float32, one row per text); always normalised, as e5 is."""
+        """Normalised embeddings (float32, one row per text); always normalised, as e5 is.
+        The texts are tokenized together, then run in length buckets (``plan_runs``): each
+        run padded only to its own longest text."""
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
         prompt = PROMPTS[prompt_name]
         cut = self.max_query_tokens if prompt_name == "query" else MAX_SEQ_LENGTH
-        batch_size = batch_size if self.batchable else 1
-        rows = []
-        for start in range(0, len(texts), batch_size):
-            with self._tokenizing:
-                self.tokenizer.enable_truncation(cut)  # the closing </s> is kept
-                batch = self.tokenizer.encode_batch(
-                    [prompt + t for t in texts[start : start + batch_size]]
-                )
-                self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
-            feed = {
-                "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
-            }
-            rows.append(self.session.run(None, feed)[0])
-        if not rows:
-            return np.zeros((0, self.dimension), np.float32)
-        return np.vstack(rows).astype(np.float32)
+        with self._tokenizing:
+            self.tokenizer.enable_truncation(cut)  # the closing </s> is kept
+            encoded = self.tokenizer.encode_batch([prompt + t for t in texts])
+            self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        lengths = mask.sum(axis=1)
+        out = np.empty((len(texts), self.dimension), np.float32)
+        for run in plan_runs(lengths.tolist(), batch_size if self.batchable else 1):
+            longest = int(lengths[run].max())  # padding is on the right
+            feed = {"input_ids": ids[run, :longest], "attention_mask": mask[run, :longest]}
+            out[run] = self.session.run(None, feed)[0]
+        return out
+
+
+# What one more session.run costs beyond the tokens it computes, in tokens: a run of n
+# questions padded to L tokens costs about (RUN_COST_TOKENS + n * L) token-times (one run
+# reads every weight once, whatever its size). bench/profile.py fits it (`run_cost` in
+# bench/results.json, a sentence of bench/RESULTS.md's stage profile).
+RUN_COST_TOKENS = 24
+
+
+def plan_runs(
+    lengths: Sequence[int], max_batch: int, run_cost: int = RUN_COST_TOKENS
+) -> list[list[int]]:
+    """Split texts of these token lengths into runs of at most ``max_batch``, each padded to
+    its own longest, at the least total cost (``run_cost`` per run plus every padded token):
+    one long question no longer pads seven short ones to its length, and texts of similar
+    length still share one run. Dynamic programming over the texts sorted by length."""
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    best = [0.0] + [float("inf")] * len(order)  # best[j]: least cost of the first j
+    cut = [0] * (len(order) + 1)
+    for j in range(1, len(order) + 1):
+        longest = lengths[order[j - 1]]
+        for i in range(max(0, j - max_batch), j):
+            cost = best[i] + run_cost + (j - i) * longest
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    runs, j = [], len(order)
+    while j > 0:
+        runs.append(order[cut[j] : j])
+        j = cut[j]
+    return runs[::-1]
