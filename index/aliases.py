@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from corpus.models import Agency
@@ -87,8 +89,13 @@ class AliasTable:
     def mentioned(self, text: str, *, own_names_only: bool = False) -> list[Agency]:
         """Agencies a question names, in registry order (only those it names by one of their
         own names, with ``own_names_only``)."""
+        return [a for a, own in self.mentions(text) if own or not own_names_only]
+
+    def mentions(self, text: str) -> list[tuple[Agency, bool]]:
+        """(agency, named by one of its own names) for each agency a question names, in
+        registry order: both of `mentioned`'s answers from one pass over the names."""
         found = self._find(text)
-        return [a for a in self.agencies if a.id in found and (found[a.id] or not own_names_only)]
+        return [(a, found[a.id]) for a in self.agencies if a.id in found]
 
     def _find(self, text: str) -> dict[str, bool]:
         """Agency id -> named by one of its own names. The longest name is taken first and
@@ -115,16 +122,31 @@ class AliasTable:
 
     def _near_misses(self, text: str) -> dict[str, bool]:
         """Agencies named by a long English name with a typo: each run of as many words as
-        the name, compared by edit distance (tried only when no name matched exactly)."""
+        the name, compared by edit distance (tried only when no name matched exactly); one
+        rapidfuzz matrix per name length, as the loop over windows cost most of a search."""
         words = re.findall(r"[a-z0-9]+", text)
         found: dict[str, bool] = {}
-        for name, size, agency_id, own in self.long_latin:
-            for start in range(len(words) - size + 1):
-                window = " ".join(words[start : start + size])
-                if Levenshtein.normalized_similarity(window, name) >= TYPO_SIMILARITY:
+        for size, names in self._long_latin_by_size.items():
+            windows = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+            if not windows:
+                continue
+            similar = process.cdist(
+                windows,
+                [name for name, _, _ in names],
+                scorer=Levenshtein.normalized_similarity,
+                score_cutoff=TYPO_SIMILARITY,
+            ).max(axis=0)
+            for (_, agency_id, own), score in zip(names, similar, strict=True):
+                if score >= TYPO_SIMILARITY:
                     found[agency_id] = found.get(agency_id, False) or own
-                    break
         return found
+
+    @cached_property
+    def _long_latin_by_size(self) -> dict[int, list[tuple[str, str, bool]]]:
+        by_size: dict[int, list[tuple[str, str, bool]]] = {}
+        for name, size, agency_id, own in self.long_latin:
+            by_size.setdefault(size, []).append((name, agency_id, own))
+        return by_size
 
 
 def _word(name: str, *, plural: bool = False) -> re.Pattern:

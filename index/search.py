@@ -143,14 +143,15 @@ class Searcher:
             raise ValueError(f"unknown lang {lang!r}; one of {LANGS}")
         text = normalize(q)
         detected = detect_language(text) if lang == "auto" else lang
-        agencies = tuple(self.aliases.mentioned(text))
+        named = self.aliases.mentions(text)
+        agencies = tuple(agency for agency, _ in named)
         zh = self.analysis.query_zh(text) if detected in ("zh-Hans", "zh-Hant", "mixed") else []
         en = (
             self.analysis.query_en(text)
             if detected in ("en", "mixed", "zh-Hans", "zh-Hant")
             else []
         )
-        for a in self.aliases.mentioned(text, own_names_only=True):  # across languages
+        for a in (agency for agency, own in named if own):  # across languages
             zh += self.analysis.zh(a.zh_hans)
             en += self.analysis.en(a.en)
         return QueryAnalysis(text, detected, agencies, tuple(zh), tuple(en))
