@@ -15,7 +15,7 @@ LONG = "请问" + "医护人员发现疑似被拐卖的妇女儿童应该怎么�
 
 
 def top(searcher, vector: np.ndarray, k: int = 10) -> list[tuple[str, float]]:
-    dense, _ = searcher.dense_scores(vector[None, :])
+    dense = searcher.dense_scores(vector[None, :]).scores
     order = np.argsort(-dense, kind="stable")[:k]
     return [(searcher.passages[i].id, float(dense[i])) for i in order]
 
