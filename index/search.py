@@ -134,6 +134,15 @@ class Searcher:
         self._intl = self._view_kind == "ask-intl"  # the border-language question views
         self._has_intl = np.zeros(len(passages), dtype=bool)  # passages that have some
         self._has_intl[self._view_passage[self._intl]] = True
+        # the views' embeddings as one matrix: a question's cosine to every view is one
+        # matrix-vector product (FAISS's search sorted all of them, for a top-k of all)
+        self._view_vectors = index.dense.reconstruct_n(0, index.dense.ntotal)
+        self._side_masks: dict[tuple[str, ...], list[np.ndarray]] = {}
+        # per language, the sentence views grouped by passage (stable: view order kept)
+        self._sentence_views = {}
+        for lang in ("zh", "en"):
+            views = np.flatnonzero(self._view_kind == f"sent-{lang}")
+            self._sentence_views[lang] = views[np.argsort(self._view_passage[views], kind="stable")]
         self._batcher = MicroBatcher(self._encode_batch)
         self._encode = lru_cache(maxsize=cache_size)(self._batcher.encode)
 
@@ -182,30 +191,39 @@ class Searcher:
         Lao question to the zh/en wording more loosely than to a question in its own
         words. They weigh ``intl_weight``; a passage without such views keeps its zh/en
         mean there, so having none is neither a penalty nor a boost."""
-        sims, ids = self.index.dense.search(qvec, self.index.dense.ntotal)
-        view_scores = np.full(self.index.dense.ntotal, -1.0, dtype=np.float32)
-        view_scores[ids[0]] = sims[0]
-        n = len(self.passages)
-        sides = []
-        for lang in ("zh", "en"):  # the best view in each language, then their mean:
-            chosen = np.isin(self._view_kind, [k for k in view_kinds if k.endswith(lang)])
-            if chosen.any():  # agreement of both versions of a clause beats either alone
-                sides.append(self._best_per_passage(chosen, view_scores))
+        view_scores = self._view_vectors @ np.asarray(qvec, dtype=np.float32).reshape(-1)
+        sides = [self._best_per_passage(chosen, view_scores) for chosen in self._sides(view_kinds)]
         plan = best = np.mean(sides, axis=0).astype(np.float32)
         if border and "ask-intl" in view_kinds and self._intl.any():
             asked = self._best_per_passage(self._intl, view_scores)
             asked = np.where(self._has_intl, asked, plan)
             best = ((1 - intl_weight) * plan + intl_weight * asked).astype(np.float32)
-        sentence: dict[str, np.ndarray] = {}
-        for lang in ("zh", "en"):
-            pick = np.full(n, -1, dtype=np.int64)
-            top = np.full(n, -2.0, dtype=np.float32)
-            for v in np.flatnonzero(self._view_kind == f"sent-{lang}"):
-                p = self._view_passage[v]
-                if view_scores[v] > top[p]:
-                    top[p], pick[p] = view_scores[v], self._view_sentence[v]
-            sentence[lang] = pick
+        sentence = {lang: self._best_sentence(lang, view_scores) for lang in ("zh", "en")}
         return DenseScores(best, sentence, plan)
+
+    def _sides(self, view_kinds: tuple[str, ...]) -> list[np.ndarray]:
+        """The views of each language side (zh, en) among ``view_kinds``, the languages that
+        have some: the best view in each, then their mean, so that agreement of both
+        versions of a clause beats either alone."""
+        if view_kinds not in self._side_masks:
+            masks = [
+                np.isin(self._view_kind, [k for k in view_kinds if k.endswith(lang)])
+                for lang in ("zh", "en")
+            ]
+            self._side_masks[view_kinds] = [m for m in masks if m.any()]
+        return self._side_masks[view_kinds]
+
+    def _best_sentence(self, lang: str, view_scores: np.ndarray) -> np.ndarray:
+        """Per passage, the sentence whose view in ``lang`` scored best (the first of equals;
+        -1 where a passage has none)."""
+        views = self._sentence_views[lang]
+        passages = self._view_passage[views]
+        order = np.lexsort((-view_scores[views], passages))  # stable: ties keep view order
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = passages[order][1:] != passages[order][:-1]
+        pick = np.full(len(self.passages), -1, dtype=np.int64)
+        pick[passages[order][first]] = self._view_sentence[views[order][first]]
+        return pick
 
     def _best_per_passage(self, chosen: np.ndarray, view_scores: np.ndarray) -> np.ndarray:
         side = np.full(len(self.passages), -1.0, dtype=np.float32)

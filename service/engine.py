@@ -7,6 +7,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+from threadpoolctl import threadpool_limits
+
 from corpus.build import corpus_fingerprint, load_agencies, load_passages
 from corpus.models import Agency, Passage
 from index.aliases import AliasTable
@@ -76,7 +78,12 @@ def load_query_encoder(settings: Settings) -> OnnxEncoder:
 
 
 def load_searcher(settings: Settings) -> Searcher:
-    """Corpus, index and query encoder, checked to belong together."""
+    """Corpus, index and query encoder, checked to belong together.
+
+    BLAS on one thread, for the whole process: a search's products are small, and the
+    server's parallelism is its requests; OpenBLAS's own threads spun on the other core
+    and multiplied a search's CPU time several-fold. ONNX Runtime keeps its own pool."""
+    threadpool_limits(limits=1, user_api="blas")
     passages = load_passages(settings.corpus_dir)
     index = load_index(
         settings.index_dir,
