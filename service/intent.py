@@ -80,6 +80,9 @@ GAPS: dict[str, re.Pattern] = {
         r"巴勒莫|palermo|本法|本条例|本办法|定义|哪部法律|哪条法律|哪个法律|什么法律|法律依据",
         r"\b(definition|define|defined|defines)\b|\b(which|what) (law|statute|act|article)s?\b",
         r"\blegal basis\b",
+        r"(立案|定罪|量刑|入罪|追诉|起诉)标准",
+        r"\b(threshold|criteria) for (prosecut|charg|convict)\w*",
+        r"人口贩运(问题)?报告|\btip report\b|\btrafficking in persons report\b",
         r"第\s*[0-9一二三四五六七八九十百零〇两]+\s*条",
         r"\barticles?\s+\d+|\bart\.\s*\d+|\bsection\s+\d+\s+of\b",
     ),
@@ -95,7 +98,7 @@ GAPS: dict[str, re.Pattern] = {
         r"\b(maximum|minimum|max|min)\s+(punishment|penalty|sentence)\b",
     ),
     "contact": _any(
-        r"电话号码|电话是多少|打什么电话|打哪个电话|拨打|热线|联系电话|联系方式|网址|邮箱|微信号|公众号",
+        r"电话号码|电话(是|有)?多少|打什么电话|打哪个电话|拨打|热线|联系电话|联系方式|网址|邮箱|微信号|公众号",
         r"(办|局|部|所|队|中心|站|机构|部门)(的)?电话|电话\s*[?？]?$",
         r"(什么|哪个|多少)号码|号码是|专线|拨打|拨哪|打哪个号",
         r"\b(hotline|hot line|helpline|help line|phone number|telephone number|phone no|url)\b",
@@ -110,6 +113,9 @@ GAPS: dict[str, re.Pattern] = {
         r"多少钱|多少元|几块|多少万|几万|金额|数额|赔(偿)?多少|补偿多少|罚(款|金)?多少|罚款|罚金",
         r"费用|收费|花费|报酬多少|工资多少|奖金多少|奖励多少|赏金|悬赏|经费(是|有)?多少|投入多少",
         r"拨款多少|拨了多少|预算(是|有)?多少|多少预算|多少经费",
+        r"(工资|薪水|薪资|月薪|年薪|收入|待遇|补贴|津贴)(是|有|能有|大概)?(多少|几)|多少(工资|薪水|补贴)",
+        r"\bhow (big|large|high|generous) (is|are|was|were) (the |a |an )?\w*\s?(rewards?|"
+        r"compensation|fines?|payments?|allowances?|subsid\w+|bonus\w*|budgets?|salar\w+|pay)\b",
         r"\bhow much\b",
         r"\b(fees?|fines?|fined|cost|costs|price|salary|bounty|yuan|rmb|dollars?|usd)\b|[$¥￥]",
         r"\bamount of\b|\bbudget (for|of|in)\b",
@@ -143,6 +149,7 @@ GAPS: dict[str, re.Pattern] = {
         r"\bcivil (suit|case|claim)\b",
         r"\b(hire|find|get) a (lawyer|attorney)\b|\bhow long (does|will|do|is|it|would|must)\b",
         r"\bhow (soon|quickly)\b|\bwhat documents do i need\b",
+        r"多久|多长时间|多少天|几个工作日",
     ),
 }
 # Hong Kong, Macao and Taiwan have their own law and the plan never names them; other places
@@ -175,6 +182,15 @@ BORDER_GAP_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "sentence": (
         "năm tù",
+        "phạt tù",
+        "ngồi tù",
+        "án tù",
+        "сколько лет",
+        "몇 년 형",
+        "몇 년형",
+        "คุกกี่ปี",
+        "โทษจำคุก",
+        "хэдэн жил хорих",
         "mức án",
         "tử hình",
         "징역",
@@ -327,8 +343,179 @@ BORDER_GAP_WORDS["procedure"] += (  # how many months
 )
 for _gap, _words_of_gap in BORDER_GAP_WORDS.items():
     if _gap != "jurisdiction":
-        GAPS[_gap] = _any(GAPS[_gap].pattern, *map(re.escape, _words_of_gap))
-_BORDER_OWN_LAW = re.compile("|".join(map(re.escape, BORDER_GAP_WORDS["jurisdiction"])))
+        GAPS[_gap] = _any(GAPS[_gap].pattern, *(re.escape(fold(w)) for w in _words_of_gap))
+_BORDER_OWN_LAW = re.compile("|".join(re.escape(fold(w)) for w in BORDER_GAP_WORDS["jurisdiction"]))
+
+# -- the kinds in the border languages ---------------------------------------------------------
+# The plan has no text in these languages and a question in them leaves no Chinese or English
+# remainder to weigh, so the kinds are read from the words that carry them: an agency with
+# words about its tasks (obligations), a question word for who (responsibility), the plan
+# itself with words for when, who issued it, how long it runs (facts). Each tuple: vi, ru, ko,
+# th, mn, km, lo, my.
+BORDER_WORDS: dict[str, tuple[str, ...]] = {
+    "duty": (  # an agency's tasks, duties, role; what it does; how many
+        *("nhiệm vụ", "công việc", "việc gì", "làm gì", "những gì", "trách nhiệm", "vai trò"),
+        *("chức năng", "bao nhiêu việc"),
+        *("задач", "обязанност", "функци", "роль", "чем занимается", "что делает", "что должн"),
+        *("за что отвечает", "полномочи", "сколько"),
+        *(
+            "업무",
+            "역할",
+            "임무",
+            "책임",
+            "무엇을 하",
+            "무슨 일",
+            "어떤 일",
+            "몇 개",
+            "몇 가지",
+            "하는 일",
+        ),
+        *("งานอะไร", "ทำอะไร", "หน้าที่", "บทบาท", "ภารกิจ", "ความรับผิดชอบ", "กี่งาน", "กี่เรื่อง"),
+        *("ажил", "үүрэг", "юу хийдэг", "юу хийх", "хэдэн", "хариуцлага"),
+        *("ការងារ", "តួនាទី", "ភារកិច្ច", "ធ្វើអ្វី", "កាតព្វកិច្ច", "ប៉ុន្មាន"),
+        *("ວຽກ", "ໜ້າທີ່", "ບົດບາດ", "ເຮັດຫຍັງ", "ຈັກ"),
+        *("တာဝန်", "ဘာတွေ လုပ်", "ဘာလုပ်", "အခန်းကဏ္ဍ", "လုပ်ငန်း"),
+    ),
+    "lead": (
+        *("chủ trì", "phụ trách", "đứng đầu", "dẫn đầu", "chịu trách nhiệm chính"),
+        *("возглавля", "руковод", "ведущ", "отвечает за", "ответственн", "курирует"),
+        *("주관", "주도", "책임지", "담당", "이끄", "총괄"),
+        *("รับผิดชอบ", "เป็นผู้นำ", "เป็นเจ้าภาพ"),
+        *("хариуц", "удирд", "тэргүүл", "манлайл"),
+        *("ទទួលខុសត្រូវ", "ដឹកនាំ"),
+        *("ຮັບຜິດຊອບ", "ເປັນເຈົ້າການ", "ນຳພາ"),
+        *("ဦးဆောင်", "တာဝန်ယူ"),
+    ),
+    "cooperate": (
+        *("phối hợp", "hỗ trợ", "tham gia", "hợp tác", "giúp đỡ"),
+        *("участву", "содейств", "помога", "сотруднича", "взаимодейств", "поддержива", "совместно"),
+        *("협력", "협조", "지원", "참여", "돕", "도와"),
+        *("ร่วมมือ", "สนับสนุน", "ช่วย", "ประสาน", "มีส่วนร่วม"),
+        *("хамтр", "дэмж", "тусл", "оролц"),
+        *("សហការ", "គាំទ្រ", "ជួយ", "ចូលរួម"),
+        *("ຮ່ວມມື", "ສະໜັບສະໜູນ", "ຊ່ວຍ", "ປະສານ"),
+        *("ပူးပေါင်း", "ကူညီ", "ပံ့ပိုး"),
+    ),
+    "who": (
+        *("cơ quan nào", "bộ nào", "đơn vị nào", "do ai", "ai "),
+        *("какие ведомства", "какие органы", "какие министерства", "какие организации"),
+        *(
+            "кто",
+            "кем",
+            "какое ведомство",
+            "какой орган",
+            "какое министерство",
+            "какая организация",
+        ),
+        *("누가", "누구", "어느 기관", "어떤 기관", "어느 부처", "어떤 부처", "어느 부서"),
+        *("ใคร", "หน่วยงานใด", "หน่วยงานไหน", "กระทรวงใด", "กระทรวงไหน"),
+        *("хэн", "аль байгууллага", "ямар байгууллага", "аль яам"),
+        *("អ្នកណា", "នរណា", "ស្ថាប័នណា", "ក្រសួងណា"),
+        *("ໃຜ", "ໜ່ວຍງານໃດ", "ອົງການໃດ", "ກະຊວງໃດ"),
+        *("ဘယ်သူ", "ဘယ်ဌာန", "ဘယ်အဖွဲ့"),
+    ),
+    "plan": ("kế hoạch", "план", "계획", "แผน", "төлөвлөгөө", "ផែនការ", "ແຜນ", "စီမံကိန်း", "စီမံချက်"),
+    "issued": (  # issued, adopted, published
+        *("ban hành", "công bố", "thông qua", "ra đời", "phê duyệt"),
+        *("принят", "утвержд", "издан", "опубликован", "выпущен", "вышел", "выпустил", "издал"),
+        *("발표", "공포", "발행", "채택", "나왔", "만들"),
+        *("ออก", "ประกาศ"),
+        *("батал", "гарга", "нийтэл"),
+        *("ចេញ", "អនុម័ត", "ប្រកាស"),
+        *("ອອກ", "ປະກາດ"),
+        *("ထုတ်ပြန်", "ပြဋ္ဌာန်း"),
+    ),
+    "when": (
+        *("khi nào", "ngày nào", "lúc nào", "ngày tháng", "năm nào", "bao giờ"),
+        *("когда", "какого числа", "дата", "в каком году"),
+        *("언제", "날짜", "몇 년에", "몇 월"),
+        *("เมื่อไหร่", "เมื่อไร", "วันที่", "วันไหน", "ปีไหน"),
+        *("хэзээ", "огноо", "хэдэн онд"),
+        *("ពេលណា", "ថ្ងៃណា", "កាលបរិច្ឆេទ", "ឆ្នាំណា"),
+        *("ເມື່ອໃດ", "ວັນທີ", "ມື້ໃດ", "ປີໃດ"),
+        *("ဘယ်အချိန်", "ဘယ်နေ့", "ရက်စွဲ", "ဘယ်တုန်းက", "ဘယ်နှစ်"),
+    ),
+    "period": (
+        *("đến năm nào", "giai đoạn", "thời hạn", "hiệu lực", "kéo dài"),
+        *("период", "срок", "до какого года", "рассчитан", "действует до", "на сколько лет"),
+        *("기간", "언제까지", "몇 년까지", "유효"),
+        *("ถึงปีไหน", "ระยะเวลา", "ช่วงปี", "สิ้นสุด"),
+        *("хугацаа", "он хүртэл", "хэдий хүртэл"),
+        *("រយៈពេល", "ដល់ឆ្នាំណា", "សុពលភាព"),
+        *("ໄລຍະເວລາ", "ຮອດປີໃດ", "ເຖິງປີໃດ"),
+        *("ဘယ်နှစ်အထိ", "ကာလ", "သက်တမ်း"),
+    ),
+    "document_number": (
+        *("số hiệu", "số văn bản", "номер документа", "문서 번호", "문서번호", "เลขที่"),
+        *("баримт бичгийн дугаар", "លេខឯកសារ", "ເລກທີ", "စာအမှတ်"),
+    ),
+    "measure_count": (
+        *("bao nhiêu biện pháp", "mấy biện pháp", "сколько мер", "몇 개의 조치", "조치는 몇"),
+        *("กี่มาตรการ", "хэдэн арга хэмжээ", "វិធានការប៉ុន្មាន", "ຈັກມາດຕະການ", "အစီအမံ ဘယ်နှစ်"),
+    ),
+    "parts": (
+        *(
+            "mấy phần",
+            "bao nhiêu phần",
+            "cấu trúc",
+            "сколько частей",
+            "из каких частей",
+            "структур",
+        ),
+        *("몇 부분", "구성", "구조", "กี่ส่วน", "โครงสร้าง", "хэдэн хэсэг", "бүтэц"),
+        *("ប៉ុន្មានផ្នែក", "រចនាសម្ព័ន្ធ", "ຈັກພາກ", "ໂຄງສ້າງ", "အပိုင်း ဘယ်နှစ်", "ဖွဲ့စည်းပုံ"),
+    ),
+    "title": (
+        *("tên đầy đủ", "tên chính thức", "tên gọi", "полное название", "официальное название"),
+        *("как называется", "정식 명칭", "이름", "제목", "ชื่อเต็ม", "ชื่อทางการ", "бүтэн нэр"),
+        *("албан ёсны нэр", "ឈ្មោះពេញ", "ຊື່ເຕັມ", "အမည်အပြည့်အစုံ"),
+    ),
+}
+
+
+def _border_word(word: str) -> str:
+    """A word of a spaced script (Vietnamese, Russian, Mongolian) starts a word; one of an
+    unspaced script (Thai, Lao, Khmer, Burmese) or a Korean stem may sit anywhere."""
+    spaced = re.match(r"[a-z\u00c0-\u024f\u1e00-\u1eff\u0400-\u04ff]", word)
+    return (r"(?<!\w)" if spaced else "") + re.escape(fold(word))  # as questions are folded
+
+
+_BORDER = {
+    meaning: re.compile("|".join(map(_border_word, words)))
+    for meaning, words in BORDER_WORDS.items()
+}
+# letters of the border languages' scripts (Vietnamese by its own vowels and đ)
+_BORDER_SCRIPT = re.compile(
+    "[\u0400-\u04ff\u1100-\u11ff\uac00-\ud7af\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f"
+    "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]"
+)
+BORDER_FACT_ORDER = ("document_number", "period", "measure_count", "parts", "title")
+
+
+def _border_fact(folded: str) -> Fact | None:
+    """A border-language question about the plan itself: the plan named, with a word for
+    when or by whom it was issued, or for its period, number, measures, parts or title."""
+    if not _BORDER["plan"].search(folded):
+        return None
+    if _BORDER["issued"].search(folded):
+        if _BORDER["who"].search(folded):
+            return "issuer"
+        if _BORDER["when"].search(folded):
+            return "date"
+    return next((f for f in BORDER_FACT_ORDER if _BORDER[f].search(folded)), None)  # type: ignore[return-value]
+
+
+def _border_role(folded: str) -> RoleFilter:
+    lead, cooperate = (
+        bool(_BORDER["lead"].search(folded)),
+        bool(_BORDER["cooperate"].search(folded)),
+    )
+    if cooperate and not lead:
+        return "cooperating"
+    if lead and not cooperate:
+        return "lead"
+    return "any"
+
 
 _OWN_LAW = _any(r"香港|澳门|台湾", r"\b(hong kong|hk|macau|macao|taiwan)\b")
 _PLACES = _any(
@@ -342,6 +529,7 @@ _PLACES = _any(
 _FOREIGN_LAW = _any(
     r"法律|法规|法例|条例|立法|法案|刑法|法院|(的|本地|当地)法",
     r"(?<![办方做说看想手写违犯合守执非])法[?？吗呢]?$",
+    r"报告|评级|排名|评(了)?(几|什么)级|\b(report|ranking|rating|ranked|tier)\b",
     r"\b(laws?|ordinance|act|statutes?|legislation|legal system|penal code|criminal code|"
     r"courts?)\b",
 )
@@ -365,22 +553,26 @@ FACTS: dict[str, re.Pattern] = {  # checked in this order
         r"发布(机关|单位|部门)|发文(机关|单位)|制定(机关|单位|部门)|(是|由)谁(发|制定|出)",
         r"国务院(办公厅)?(发|印发|发布|出台|制定)",
         r"\bwho (issued|published|wrote|made|adopted|released|drafted)\b|\bissued by\b|\bissuer\b",
-        r"\bwhich (body|agency|department|office|authority) (issued|published|adopted)\b",
+        r"\bwhich (\w+ )?(body|agency|department|office|authority|ministry|organ) "
+        r"(issued|published|adopted|released|put out|drew up|drafted)\b",
+        r"\bwho (put|puts) (out|forward)\b|\bwho (drew up|came up with|is behind|authored)\b",
     ),
     "period": _any(
         r"期限|时期|时段|有效期|实施期|起止|到哪一?年|到什么时候|多少年|几年|到期|截止|哪几年|结束|为期",
+        r"(哪些|哪几|什么)年份|覆盖(哪|几|多少)|涵盖(哪|几|多少)|有效期|多长|"
         r"管到|管几年|管多久|执行到|实施到|有效到|持续到|用到|(期|计划|文件)(是)?(多久|多长时间|多长)",
         r"\b(period|how long|which years|what years|timeframe|time frame|cover|covers|last|lasts|"
         r"valid|expire|expires|run|runs|until|span|end|ends|finish|finishes)\b",
     ),
     "date": _any(
-        r"(什么时候|何时|哪天|哪一天|几月|哪年|哪一年|日期|时间)(发布|印发|出台|颁布|公布|发的|出的)?",
+        r"(什么时候|啥时候|何时|哪天|哪一天|几月|哪年|哪一年|日期|时间)(发布|印发|出台|颁布|公布|发的|出的)?",
+        r"\bwhen (did|was) (the |this )?(action )?plan (come out|out|issued|released|published)\b",
         r"(发布|印发|出台|颁布|公布)(的)?(时间|日期|于)",
         r"\bwhen (was|did)\b|\b(date|day)\b|\bwhat year\b|\bwhich year\b",
         r"\b(issued|published|adopted|released|promulgated) (on|in)\b",
     ),
     "parts": _any(
-        r"(几|多少|哪些|哪几)(个)?(部分|章|节|板块|方面)|结构|目录|框架|章节|分为",
+        r"(几|多少|哪些|哪几)(个)?(部分|章|节|板块|方面)|结构|目录|框架|章节|分为|分成",
         r"\b(parts|sections|chapters|structure|structured|organi[sz]ed|outline|contents|"
         r"divided)\b",
     ),
@@ -390,7 +582,7 @@ FACTS: dict[str, re.Pattern] = {  # checked in this order
         r"points|provisions)\b",
     ),
     "title": _any(
-        r"名称|全称|标题|叫什么|名字", r"\b(title|called|full name|official name|name)\b"
+        r"名称|全称|全名|标题|叫什么|名字", r"\b(title|called|full name|official name|name)\b"
     ),
 }
 
@@ -485,7 +677,7 @@ _PLAN_FILLER = _any(
     *(p.pattern for p in FACTS.values()),
     _OBLIGATION_WORDS.pattern,
     r"是|这|那|该|本|个|份|部|分|什么时候|何时|谁|哪个|部门|发布|印发|出台|颁布|制定|国务院|办公厅|发",
-    r"包括|包含|组成|构成|涵盖|正式|官方|多久|多长时间",
+    r"包括|包含|组成|构成|涵盖|覆盖|正式|官方|多久|多长时间|多长|怎样|怎么样|如何|啥|出|成|月|日|全名|年份|哪些",
 )
 _PLAN_EN_FILLER = _EN_FILLER | frozenset(
     """when who issued published adopted released promulgated date day year years period long
@@ -494,7 +686,7 @@ _PLAN_EN_FILLER = _EN_FILLER | frozenset(
     chapters against document notice policy reference file no new current latest begin
     start end effect come came into force state council release officially formally exact
     include includes including consist consists contain contains made up chinese english
-    language""".split()  # noqa: SIM905
+    language put out come came drew up drafted behind authored government""".split()  # noqa: SIM905
 )
 
 
@@ -518,6 +710,10 @@ def read(question: str, agencies: tuple[Agency, ...] = ()) -> Reading:
     strong = _PLAN.search(folded) and next(
         (name for name in STRONG_FACTS if FACTS[name].search(folded)), None
     )
+    border = bool(_BORDER_SCRIPT.search(folded))
+    border_fact = _border_fact(folded) if border and not agencies else None
+    if border_fact and not years:
+        return Reading("fact", fact=border_fact)
     if (strong or _about_the_plan_only(folded)) and not years:
         fact = strong or next((name for name, p in FACTS.items() if p.search(folded)), "title")
         return Reading("fact", fact=fact)
@@ -532,13 +728,23 @@ def read(question: str, agencies: tuple[Agency, ...] = ()) -> Reading:
     for gap in ("sentence", "contact", "amount", "statistic", "outcome", "procedure"):
         if GAPS[gap].search(folded):
             return Reading("out_of_scope", gap=gap)  # type: ignore[arg-type]
+    if agencies and border:
+        if _BORDER["who"].search(folded):
+            return Reading("responsibility")
+        if any(_BORDER[w].search(folded) for w in ("duty", "lead", "cooperate")):
+            return Reading("obligations", agency=agencies[0], role=_border_role(folded))
+        return Reading("clause")
     if agencies:
         agency = agencies[0]
         names = [n for a in agencies for n in _agency_names(a)]
         chinese, words = _remainder(folded, names, _OBLIGATION_WORDS)
         if len(chinese) <= 2 and len(words) <= 1 and not _WHO.search(_strip(folded, names)):
             return Reading("obligations", agency=agency, role=_role(_strip(folded, names)))
-    if _WHO.search(folded) or _IN_CHARGE.search(folded):
+    if (
+        _WHO.search(folded)
+        or _IN_CHARGE.search(folded)
+        or (border and _BORDER["who"].search(folded))
+    ):
         return Reading("responsibility")
     return Reading("clause")
 

@@ -20,6 +20,16 @@ from index.text import tokenize_en
 # Every name, by the agency it must resolve to (and be found in a question as).
 NAMED = {
     "mps": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Bộ Công an",
+        "Министерство общественной безопасности",
+        "공안부",
+        "กระทรวงความมั่นคงสาธารณะ",
+        "Нийгмийн аюулгүй байдлын яам",
+        "Нийтийн аюулгүй байдлын яам",
+        "ក្រសួងសន្តិសុខសាធារណៈ",
+        "ກະຊວງປ້ອງກັນຄວາມສະຫງົບ",
+        "ပြည်သူ့လုံခြုံရေးဝန်ကြီးဌာန",
         "公安部",
         "Ministry of Public Security",
         "MPS",
@@ -66,6 +76,15 @@ NAMED = {
         "exit-entry administration",
     ],
     "mca": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Bộ Dân chính",
+        "Министерство гражданской администрации",
+        "Министерство гражданских дел",
+        "민정부",
+        "กระทรวงกิจการพลเรือน",
+        "Иргэний хэргийн яам",
+        "ក្រសួងកិច្ចការស៊ីវិល",
+        "ກະຊວງກິດຈະການພົນລະເຮືອນ",
         "民政部",
         "Ministry of Civil Affairs",
         "MCA",
@@ -83,6 +102,17 @@ NAMED = {
         "civil affairs bureau",
     ],
     "acwf": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Hội Liên hiệp Phụ nữ",
+        "Всекитайская федерация женщин",
+        "중화전국부녀연합회",
+        "부녀연합회",
+        "สหพันธ์สตรีแห่งประเทศจีน",
+        "สหพันธ์สตรีจีน",
+        "Бүх Хятадын эмэгтэйчүүдийн холбоо",
+        "សហព័ន្ធស្ត្រីចិន",
+        "ສະຫະພັນແມ່ຍິງຈີນ",
+        "တရုတ်အမျိုးသမီးအဖွဲ့ချုပ်",
         "全國婦聯",
         "All-China Women's Federation",
         "ACWF",
@@ -92,6 +122,15 @@ NAMED = {
         "Women's Federation",
     ],
     "moj": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Bộ Tư pháp",
+        "Министерство юстиции",
+        "Минюст",
+        "กระทรวงยุติธรรม",
+        "Хууль зүйн яам",
+        "ក្រសួងយុត្តិធម៌",
+        "ກະຊວງຍຸຕິທຳ",
+        "တရားရေးဝန်ကြီးဌာန",
         "司法部",
         "Ministry of Justice",
         "MOJ",
@@ -113,6 +152,11 @@ NAMED = {
         "legal aid center",
     ],
     "spp": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Viện Kiểm sát Nhân dân Tối cao",
+        "Верховная народная прокуратура",
+        "최고인민검찰원",
+        "อัยการประชาชนสูงสุด",
         "最高人民檢察院",
         "Supreme People's Procuratorate",
         "SPP",
@@ -127,6 +171,15 @@ NAMED = {
         "Supreme Procuratorate",
     ],
     "moe": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Bộ Giáo dục",
+        "Министерство образования",
+        "교육부",
+        "กระทรวงศึกษาธิการ",
+        "Боловсролын яам",
+        "ក្រសួងអប់រំ",
+        "ກະຊວງສຶກສາທິການ",
+        "ပညာရေးဝန်ကြီးဌာန",
         "教育部",
         "Ministry of Education",
         "MOE",
@@ -153,6 +206,13 @@ NAMED = {
         "Youth League",
     ],
     "nhc": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Ủy ban Y tế Quốc gia",
+        "Национальная комиссия здравоохранения",
+        "국가위생건강위원회",
+        "위생건강위원회",
+        "คณะกรรมการสุขภาพแห่งชาติ",
+        "Эрүүл мэндийн үндэсний хороо",
         "國家衛生健康委",
         "National Health Commission",
         "NHC",
@@ -182,6 +242,11 @@ NAMED = {
         "health and family planning commission",
     ],
     "spc": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Tòa án Nhân dân Tối cao",
+        "Верховный народный суд",
+        "최고인민법원",
+        "ศาลประชาชนสูงสุด",
         "最高人民法院",
         "Supreme People's Court",
         "SPC",
@@ -209,6 +274,11 @@ NAMED = {
         "State Internet Information Office",
     ],
     "mohrss": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Bộ Nhân lực và An sinh Xã hội",
+        "Министерство людских ресурсов и социального обеспечения",
+        "인력자원사회보장부",
+        "กระทรวงทรัพยากรมนุษย์และประกันสังคม",
         "人力資源社會保障部",
         "Ministry of Human Resources and Social Security",
         "Ministry of Human Resources",
@@ -239,6 +309,16 @@ NAMED = {
         "labor inspection",
     ],
     "mfa": [
+        # the same agency as border-language questions name it (vi ru ko th mn km lo my)
+        "Bộ Ngoại giao",
+        "Министерство иностранных дел",
+        "МИД",
+        "외교부",
+        "กระทรวงการต่างประเทศ",
+        "Гадаад хэргийн яам",
+        "ក្រសួងការបរទេស",
+        "ກະຊວງການຕ່າງປະເທດ",
+        "နိုင်ငံခြားရေးဝန်ကြီးဌာန",
         "外交部",
         "Ministry of Foreign Affairs",
         "MFA",

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from service.answer import phrases
+
 CLAUSE_OPENINGS = ("Under the Action Plan", "根据《行动计划》", "根據《行動計劃》")
 
 
@@ -138,3 +140,84 @@ def test_border_language_questions_are_answered_in_their_language(client, questi
             for c in body["citation_details"]
         )
     assert not any(opening in body["answer"] for opening in CLAUSE_OPENINGS)
+
+
+# -- the border languages, and more ways of asking (issue 18) ---------------------------------
+@pytest.mark.parametrize(
+    ("question", "agency", "role", "lang"),
+    [
+        ("Bộ Ngoại giao Trung Quốc chủ trì những công việc nào?", "mfa", "lead", "vi"),
+        ("В каких задачах участвует Министерство образования Китая?", "moe", "cooperating", "ru"),
+        ("민정부는 이 계획에서 어떤 업무를 담당합니까?", "mca", "lead", "ko"),
+        ("กระทรวงการต่างประเทศของจีนมีหน้าที่อะไรบ้าง", "mfa", "any", "th"),
+        ("人社局一共配合几项工作", "mohrss", "cooperating", "zh-Hans"),
+        ("婦聯在計劃裡扮演什麼角色", "acwf", "any", "zh-Hant"),
+        ("what does the Ministry of Educaton lead", "moe", "lead", "en"),
+    ],
+)
+def test_obligations_in_every_language_cite_the_agencys_passages_in_the_role(
+    client, question, agency, role, lang
+):
+    body = ask(client, question)
+    assert body["intent"] == "obligations" and body["answered"] and body["lang"] == lang
+    counts = client.get("/agencies").json()["agencies"]
+    lead, coop = next(
+        (a["lead_count"], a["cooperating_count"]) for a in counts if a["id"] == agency
+    )
+    numbers = re.findall(r"\d+", body["answer"])
+    assert str(lead) in numbers and str(coop) in numbers
+    in_role = agency_passages(client, agency, role)
+    assert len(body["citations"]) >= min(3, len(in_role))
+    assert set(body["citations"]) <= in_role
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "lang"),
+    [
+        ("Kế hoạch này do cơ quan nào ban hành?", "Văn phòng Quốc vụ viện", "vi"),
+        ("На какой срок рассчитан этот план?", "2030", "ru"),
+        ("이 계획은 언제 발표되었습니까?", "2021", "ko"),
+        ("ផែនការនេះមានប៉ុន្មានផ្នែក?", "3", "km"),
+        ("计划啥时候出的", "2021年4月9日", "zh-Hans"),
+        ("計劃的全名叫什麼", "2021—2030", "zh-Hant"),
+        ("Who put out this plan?", "General Office of the State Council", "en"),
+    ],
+)
+def test_facts_in_every_language_come_from_the_plan(client, question, expected, lang):
+    body = ask(client, question)
+    assert body["intent"] == "fact" and body["answered"] and body["lang"] == lang
+    assert expected in body["answer"], body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("Кто отвечает за возвращение домой граждан Китая, проданных за границу?", "mfa"),
+        ("누가 인신매매 피해자에게 법률 지원을 제공합니까?", "moj"),
+    ],
+)
+def test_border_language_who_questions_name_the_lead(client, question, lead):
+    body = ask(client, question)
+    assert body["intent"] == "responsibility" and body["answered"]
+    registry = {a["id"]: a for a in client.get("/agencies").json()["agencies"]}
+    assert registry[lead]["en"] in body["answer"], body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Kẻ buôn người bị phạt tù bao nhiêu năm ở Trung Quốc?", "vi"),
+        ("Какой телефон горячей линии для жертв торговли людьми?", "ru"),
+        ("피해자 보상금은 얼마입니까?", "ko"),
+        ("拐卖案件的立案标准是什么", "zh-Hans"),
+        ("反拐社工一個月薪水多少", "zh-Hant"),
+        ("How big is the reward for tipping off the police about a trafficker?", "en"),
+    ],
+)
+def test_declines_in_every_language_never_read_as_the_plans_answer(client, question, lang):
+    body = ask(client, question)
+    assert body["intent"] == "out_of_scope" and not body["answered"] and body["lang"] == lang
+    assert body["citations"] == []
+    opening = phrases(lang)["clause"].split("{")[0].strip()  # "Theo Kế hoạch hành động,"
+    assert not body["answer"].startswith(opening + " ")
+    assert not any(o in body["answer"] for o in CLAUSE_OPENINGS)
