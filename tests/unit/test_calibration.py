@@ -22,6 +22,18 @@ def test_threshold_declines_most_off_topic_within_the_budget():
     assert sum(declined(t, thresholds, evidence) for t in off_topic) == 5
 
 
+def test_the_border_language_side_declines_no_answerable_question():
+    """The same questions on the border-language side: the threshold stays at the least
+    covered answerable question, however many off-topic ones a higher one would catch."""
+    answerable = tops("intl", True, [0.1 + i / 100 for i in range(40)])
+    off_topic = tops("intl", False, [-0.2, -0.1, 0.0, 0.05, 0.105, 0.2])
+    thresholds = calibrate(answerable + off_topic)
+    assert thresholds["intl"] == pytest.approx(0.1)
+    evidence = {"intl": float("inf")}
+    assert not any(declined(t, thresholds, evidence) for t in answerable)
+    assert sum(declined(t, thresholds, evidence) for t in off_topic) == 4
+
+
 def test_calibration_round_trip_is_stamped(tmp_path):
     (tmp_path / "manifest.json").write_text('{"a": 1}')
     written = write_calibration(tmp_path, {"min_coverage": {"zh": 0.1}})
