@@ -155,6 +155,10 @@ def test_the_shipped_glossary_tells_the_two_directions_apart():
     assert "foreign" in inbound and "Chinese nationality" not in inbound
     assert "Chinese nationality" in outbound and "abroad" in outbound
     assert "foreign" not in outbound
+    # a foreign woman (phụ nữ nước ngoài) is not a woman abroad (nước ngoài)
+    woman = shipped.english("Phụ nữ nước ngoài bị bán sang Trung Quốc", "vi")
+    assert "foreign" in woman and "abroad" not in woman
+    assert "abroad" in shipped.english("Её вывезли за пределы Китая", "ru")
 
 
 def test_a_border_question_gets_the_plans_english_words_for_its_keyword_side(searcher):
