@@ -143,8 +143,8 @@ def parse_border_glossary(items: list[dict]) -> BorderGlossary:
 
 @cache
 def load_border_glossary(path: Path = GLOSSARY_PATH) -> BorderGlossary:
-    if not path.exists():
-        return BorderGlossary(())
+    """The shipped glossary; a missing file is an error, not an empty glossary (that would
+    quietly rank every border-language question on its dense score alone)."""
     return parse_border_glossary(json.loads(path.read_text(encoding="utf-8")))
 
 
