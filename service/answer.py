@@ -139,7 +139,8 @@ RULE_SIDES = ("zh", "en", "intl")
 
 def rule_side(lang: str) -> str:
     """No-answer thresholds are per side: Chinese, English, and the border languages, whose
-    questions sit further from the plan's zh and en text (and have no BM25 of their own)."""
+    questions sit further from the plan's zh and en text (their keyword side is only what
+    the border glossary reads into English, so the wording signal is off for them)."""
     if lang in ("zh-Hans", "zh-Hant", "mixed"):
         return "zh"
     return "en" if lang == "en" else "intl"
