@@ -69,7 +69,7 @@ class AliasTable:
             tuple(agencies),
             exact,
             tuple(chinese),
-            tuple((_word(name, plural=True), i, own) for name, i, own in latin),
+            tuple((_name_pattern(name), i, own) for name, i, own in latin),
             tuple(abbreviations),
             long_latin,
         )
@@ -147,6 +147,25 @@ class AliasTable:
         for name, size, agency_id, own in self.long_latin:
             by_size.setdefault(size, []).append((name, agency_id, own))
         return by_size
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Russian and Mongolian names decline: Министерство / Министерства / Министерством,
+# яам / яамны / яаманд. A word of a Cyrillic name matches by its stem: without its last
+# vowels (or й, ь), then any ending.
+_CYRILLIC_ENDING = re.compile(r"[аеёиоуыэюяйь]{1,2}$")
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    """How a non-Chinese name is found in a question: Cyrillic ones by the stems of their
+    words, whatever the case ending; the rest as whole words (_word)."""
+    if not _CYRILLIC.search(name):
+        return _word(name, plural=True)
+    stems = []
+    for word in name.split():
+        stem = _CYRILLIC_ENDING.sub("", word)
+        stems.append(re.escape(stem if len(stem) >= 3 else word) + r"\w*")
+    return re.compile(r"(?<!\w)" + r"\s+".join(stems), re.IGNORECASE)
 
 
 def _word(name: str, *, plural: bool = False) -> re.Pattern:

@@ -843,3 +843,28 @@ def test_a_long_english_name_typed_with_a_slip_still_tags_its_agency(client, que
 )
 def test_ordinary_words_are_not_taken_for_a_mistyped_name(client, question):
     assert _search(client, question)["agencies"] == []
+
+
+@pytest.mark.parametrize(
+    ("question", "agency_id"),
+    [
+        ("Какие обязанности у Министерства общественной безопасности по этому плану?", "mps"),
+        ("Какие задачи у Министерства гражданских дел?", "mca"),
+        ("Чем занимается Министерство иностранных дел Китая в этом плане?", "mfa"),
+        ("Что поручено Министерству образования?", "moe"),
+        ("Нийгмийн аюулгүй байдлын яамны үүрэг юу вэ?", "mps"),
+    ],
+)
+def test_a_russian_or_mongolian_name_in_any_case_ending_tags_its_agency(
+    client, question, agency_id
+):
+    """Cyrillic names decline (Министерство -> Министерства, Министерству; яам -> яамны):
+    the question names the agency whatever the ending."""
+    assert [a["id"] for a in _search(client, question)["agencies"]] == [agency_id]
+    ask = client.post("/ask", json={"question": question}).json()
+    assert ask["intent"] == "obligations", ask
+    assert ask["citations"], ask
+    for passage_id in ask["citations"]:
+        passage = client.get(f"/passages/{passage_id}").json()
+        named = passage["lead_agencies"] + passage["cooperating_agencies"]
+        assert agency_id in [a["id"] for a in named], (passage_id, ask["answer"])
