@@ -89,6 +89,10 @@ def test_chinese_and_english_questions_never_meet_the_border_views(searcher, que
 
 # (language, question, the clause that answers it)
 OWN_QUESTIONS = [
+    # a family "getting her back" from China: her safe return home (2.6.2.6), not China
+    # receiving its own citizens (2.6.2.5)
+    ("mn", "Миний охин дүүг Хятад руу худалдсан, яаж буцааж авах вэ?", "2.6.2.6"),
+    ("ko", "중국에 팔려간 언니를 데려오려면 어떻게 해야 하나요?", "2.6.2.6"),
     (
         "vi",
         "Vợ tôi người Việt bị bán cho một gia đình ở Hà Nam, làm sao để cô ấy được đưa về nước?",
