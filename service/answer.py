@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 from corpus.models import SCRIPTS, Agency, AgencyRef
 from index.roles import RoleFilter
@@ -29,9 +31,10 @@ CLAUSE_ENDS = {"en": (".", "?", "!"), "zh": ("。", "？", "！")}
 
 
 @cache
-def phrases(lang: str) -> dict[str, str]:
-    """The phrasebook of an answer language (loaded once)."""
-    return json.loads((PHRASES / f"{lang}.json").read_text(encoding="utf-8"))
+@cache
+def phrases(lang: str) -> Mapping[str, str]:
+    """The phrasebook of an answer language, read once (read only: it is shared)."""
+    return MappingProxyType(json.loads((PHRASES / f"{lang}.json").read_text(encoding="utf-8")))
 
 
 def answer_languages() -> tuple[str, ...]:
