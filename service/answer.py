@@ -280,7 +280,7 @@ def decline(gap: Gap, result: SearchResult, lang: str, rule: NoAnswerRule) -> An
         return Answer(book["no_answer"], lang, False, [], result.hits, "out_of_scope")
     parts = [book[f"gap_{gap}"]]
     related: tuple[str, ...] = ()
-    if result.hits and rule.covers(result):
+    if gap != "agency" and result.hits and rule.covers(result):  # no clause is that body's
         best = result.hits[0]
         script = text_script(lang)
         sentence = _with_period(_excerpt(best, script, limit=120), script)

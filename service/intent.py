@@ -15,8 +15,10 @@ kinds are told apart by a few function words that an embedding blurs ("who leads
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, get_args
 
 from rapidfuzz.distance import Levenshtein
@@ -41,6 +43,7 @@ Gap = Literal[
     "document",
     "procedure",
     "off_topic",
+    "agency",
 ]
 
 
@@ -728,6 +731,8 @@ def read(question: str, agencies: tuple[Agency, ...] = ()) -> Reading:
     for gap in ("sentence", "contact", "amount", "statistic", "outcome", "procedure"):
         if GAPS[gap].search(folded):
             return Reading("out_of_scope", gap=gap)  # type: ignore[arg-type]
+    if not agencies and _asks_about_another_body(folded):
+        return Reading("out_of_scope", gap="agency")
     if agencies and border:
         if _BORDER["who"].search(folded):
             return Reading("responsibility")
@@ -747,6 +752,34 @@ def read(question: str, agencies: tuple[Agency, ...] = ()) -> Reading:
     ):
         return Reading("responsibility")
     return Reading("clause")
+
+
+def _other_bodies(path: Path) -> tuple[tuple[str, re.Pattern], ...]:
+    """(folded name, pattern) of every body the plan gives no task to, longest first: a
+    Chinese name anywhere, an English one as whole words."""
+    bodies = json.loads(path.read_text(encoding="utf-8"))["bodies"]
+    names = sorted({fold(n) for b in bodies for n in b["zh-Hans"] + b["en"]}, key=len)[::-1]
+    return tuple(
+        (n, re.compile(re.escape(n) if _CJK_CHAR.search(n) else rf"\b{re.escape(n)}\b"))
+        for n in names
+    )
+
+
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+OTHER_BODIES = _other_bodies(
+    Path(__file__).resolve().parents[1] / "corpus" / "source" / "other-bodies.json"
+)
+
+
+def _asks_about_another_body(folded: str) -> bool:
+    """A question about the tasks of a body the plan names nowhere (海关总署负责什么, "what
+    does the Ministry of Emergency Management do"): nothing but its name and the words of an
+    obligations question, as read for the plan's own agencies."""
+    name = next((n for n, pattern in OTHER_BODIES if pattern.search(folded)), None)
+    if name is None:
+        return False
+    chinese, words = _remainder(folded, [name], _OBLIGATION_WORDS)
+    return len(chinese) <= 2 and len(words) <= 1 and not _WHO.search(_strip(folded, [name]))
 
 
 def _strip(text: str, names: list[str]) -> str:

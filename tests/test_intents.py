@@ -221,3 +221,46 @@ def test_declines_in_every_language_never_read_as_the_plans_answer(client, quest
     opening = phrases(lang)["clause"].split("{")[0].strip()  # "Theo Kế hoạch hành động,"
     assert not body["answer"].startswith(opening + " ")
     assert not any(o in body["answer"] for o in CLAUSE_OPENINGS)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("应急管理部在反拐工作中负责什么？", "zh-Hans"),
+        ("海關總署要配合哪些工作？", "zh-Hant"),
+        ("What does the Ministry of Emergency Management do under the plan?", "en"),
+        ("What is the role of the General Administration of Customs?", "en"),
+    ],
+)
+def test_a_body_the_plan_gives_no_task_is_said_to_have_none(client, question, lang):
+    """Asked what a body the plan never names does, /ask says the plan assigns it nothing,
+    in the question's language, and presents no clause (not even as related)."""
+    body = ask(client, question)
+    assert body["intent"] == "out_of_scope" and not body["answered"], body
+    assert body["lang"] == lang
+    assert body["answer"] == phrases(lang)["gap_agency"]
+    assert body["citations"] == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "海关总署在边境发现被拐妇女该怎么办？",  # about a situation, not the body's tasks
+        "应急管理部和公安部分别负责什么？",  # names an agency of the plan too
+    ],
+)
+def test_a_body_outside_the_plan_in_a_real_question_is_still_answered(client, question):
+    body = ask(client, question)
+    assert body["answered"], body
+
+
+def test_the_bodies_said_to_have_no_task_are_nowhere_in_the_plan(engine):
+    """The list is of bodies the plan names nowhere: not tagged, not in any passage's text,
+    not a name of the registry."""
+    from service.intent import OTHER_BODIES, fold
+
+    text = fold(" ".join(p.text.zh_hans + " " + p.text.en for p in engine.passages))
+    registry = {fold(n) for a in engine.agencies for n in a.names()}
+    for name, pattern in OTHER_BODIES:
+        assert not pattern.search(text), name
+        assert name not in registry, name
