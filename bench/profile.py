@@ -291,8 +291,8 @@ def same_answers(searcher, texts: list[str]) -> dict:
         mates = [text, *(texts[(i + j) % len(texts)] for j in range(1, BATCH))]
         batched = encoder.encode(mates)[0]
         alone = encoder.encode([text])[0]
-        a, _ = searcher.dense_scores(alone[None, :])
-        b, _ = searcher.dense_scores(batched[None, :])
+        a = searcher.dense_scores(alone[None, :]).scores
+        b = searcher.dense_scores(batched[None, :]).scores
         top_a, top_b = np.argsort(-a, kind="stable")[:K], np.argsort(-b, kind="stable")[:K]
         same += bool(np.array_equal(top_a, top_b))
         worst = max(worst, float(np.max(np.abs(a[top_a] - b[top_a]))))
