@@ -130,7 +130,7 @@ def build_model(tokenizer_json: dict) -> bytes:
 
 class SpmTokenizer:
     """tokenizer.json's ids for ``prompt + text`` inputs, from the model ``build_model`` wrote
-    and the scores ``tokenizers_scores`` wrote beside it.
+    and the scores ``build_ties`` wrote beside it.
 
     Thread-safe (sentencepiece encodes without shared state), so the encoder needs no lock.
     Like tokenizer.json's Metaspace("first"), sentencepiece puts one ``▁`` before the text;
@@ -147,7 +147,7 @@ class SpmTokenizer:
         whole = pb.ModelProto.FromString(Path(path).read_bytes())
         pieces = [entry.piece for entry in whole.pieces]
         self.longest = max(map(len, pieces))
-        # Every piece in one string, for a fast id -> piece (the SWIG call costs ~1 us).
+        # Every piece in one string: id -> piece by a slice, cheaper than a call into SWIG.
         self.joined = "".join(pieces)
         self.offsets = array.array("I", [0])
         for piece in pieces:
@@ -195,7 +195,7 @@ class SpmTokenizer:
     ) -> list[Encoding]:
         out = []
         for text in texts:
-            ids = self.processor.encode(text)  # one by one: a list costs 2x (a thread pool)
+            ids = self.processor.encode(text)  # one by one: a list goes through a thread pool
             if self.unk in ids:
                 ids = self._unknowns_one_by_one(text)
             keep = max(max_tokens - 2, 0)
