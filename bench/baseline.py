@@ -12,12 +12,12 @@ load runs use, so both sides encode the same texts.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import time
 
 import numpy as np
 
+from bench import emit
 from bench.locustfile import QUESTIONS, unique_variant
 from service.settings import Settings
 
@@ -81,12 +81,7 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3, help="passes over the questions")
     parser.add_argument("--json", help="write the result to this file")
     args = parser.parse_args()
-    result = run(passes=args.passes)
-    text = json.dumps(result, indent=2)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    print(text)
+    emit(run(passes=args.passes), args.json)
 
 
 if __name__ == "__main__":

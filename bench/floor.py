@@ -13,12 +13,12 @@ can answer a new question for less CPU per core than this.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
 import numpy as np
 
+from bench import emit
 from bench.locustfile import QUESTIONS, unique_variant
 from service.settings import Settings
 
@@ -57,11 +57,7 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=8_000_000, help="first request number")
     parser.add_argument("--json", help="write the result to this file")
     args = parser.parse_args()
-    text = json.dumps(measure(args.passes, args.offset), indent=2)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    print(text)
+    emit(measure(args.passes, args.offset), args.json)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import json
 import time
 
 import numpy as np
 
+from bench import emit
 from bench.locustfile import QUESTIONS, unique_variant
 from service.settings import Settings
 
@@ -117,11 +117,7 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=2, help="passes over the questions")
     parser.add_argument("--json", help="write the result to this file")
     args = parser.parse_args()
-    text = json.dumps(measure(passes=args.passes), indent=2)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    print(text)
+    emit(measure(passes=args.passes), args.json)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from bench import emit
 from bench.locustfile import QUESTIONS, unique_variant
 from service.settings import Settings
 
@@ -433,10 +434,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="passes over the questions")
     parser.add_argument("--json", help="write the result to this file")
     args = parser.parse_args()
-    text = json.dumps(stage_profile(repeats=args.repeats), indent=2)
-    if args.json:
-        Path(args.json).write_text(text, encoding="utf-8")
-    print(text)
+    emit(stage_profile(repeats=args.repeats), args.json)
 
 
 if __name__ == "__main__":
